@@ -1,0 +1,163 @@
+"""The demo organisation: teams of every topology, roles, ~40 members, targets and interactions."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+
+from mlteam.roster.enums import InteractionMode, Orientation, TeamKind
+from mlteam.roster.models import MLTeamMember, OrientationTarget, Role, Team, TeamInteraction
+from mlteam.roster.services import member_join
+
+DEMO_PASSWORD = "mlteam-demo"
+
+ROLES = [
+    # name, is_ml_lead, description
+    ("ML Lead", True, "Leads an ML team; edits protocols, benchmarks, the roster and targets."),
+    ("Research Scientist", False, "Explores new models and fine-tuning; research-oriented."),
+    ("Applied Scientist", False, "Turns research into candidate models for product use."),
+    ("ML Engineer", False, "Trains, packages and serves models."),
+    ("ML Production Engineer", False, "Owns serving, SLOs and rollbacks; signs staging → production."),
+    ("Evaluation Engineer", False, "Owns the shared benchmarks; signs experimental → staging."),
+    ("Safety Reviewer", False, "Reviews guardrails, red-teaming and model cards."),
+    ("Platform Engineer", False, "Builds the ML platform: registry, pipelines, GPUs."),
+    ("Agent Engineer", False, "Builds agents on top of the registry's models."),
+    ("Product Engineer", False, "Builds product features that consume models."),
+]
+
+TEAMS = [
+    # slug, name, kind, mission, target research share (None: no target)
+    ("foundation-models", "Foundation Models", TeamKind.ML,
+     "Select, fine-tune and evaluate the language models every product builds on.", 0.5),
+    ("applied-ml", "Applied ML", TeamKind.ML,
+     "Ship task-specific models (classification, ranking, extraction) to production.", 0.35),
+    ("ml-platform", "ML Platform", TeamKind.PLATFORM,
+     "Run the registry, training pipelines, eval infrastructure and serving.", 0.1),
+    ("support-agents", "Support Agents", TeamKind.AGENT,
+     "Build the customer-support and operations agents.", 0.2),
+    ("search-discovery", "Search & Discovery", TeamKind.PRODUCT,
+     "Make search and recommendations feel like magic.", 0.0),
+    ("customer-support", "Customer Support Tools", TeamKind.PRODUCT,
+     "Help support staff resolve tickets faster.", 0.0),
+    ("trust-safety", "Trust & Safety", TeamKind.HYBRID,
+     "Moderation and guardrails, staffed with ML people embedded from the ML teams.", 0.4),
+]
+
+# username, first, last, role, orientation, team slug, embedded-in slug, months ago joined
+DEMO_USERS = [
+    ("lead", "Lena", "Lindqvist", "ML Lead", Orientation.RESEARCH, "foundation-models", None, 13),
+    ("gatekeeper", "Gabriel", "Okafor", "ML Production Engineer", Orientation.PRODUCTION,
+     "ml-platform", None, 13),
+    ("researcher", "Rina", "Sato", "Research Scientist", Orientation.RESEARCH,
+     "applied-ml", None, 12),
+    ("product", "Priya", "Nair", "Product Engineer", Orientation.PRODUCTION,
+     "search-discovery", None, 11),
+]
+
+FIRST = ["Ada", "Ben", "Chen", "Dara", "Eli", "Femi", "Gita", "Hugo", "Ines", "Jon", "Kai", "Lia",
+         "Mo", "Nora", "Omar", "Pia", "Quinn", "Rui", "Sana", "Tom", "Uma", "Vik", "Wen", "Xavi",
+         "Yara", "Zed", "Aiko", "Bo", "Cyra", "Dev", "Emre", "Fay", "Gus", "Hana", "Ivo", "Jade"]
+LAST = ["Moreau", "Becker", "Ito", "Silva", "Kowalski", "Haddad", "Novak", "Park", "Rossi", "Singh",
+        "Adeyemi", "Larsen", "Costa", "Schmidt", "Tanaka", "Murphy", "Dubois", "Kim", "Ortiz", "Weber"]
+
+# team slug -> [(role, orientation, count, embedded-in slug)]
+STAFFING = {
+    "foundation-models": [("Research Scientist", Orientation.RESEARCH, 4, None),
+                          ("ML Engineer", Orientation.PRODUCTION, 2, None),
+                          ("Evaluation Engineer", Orientation.PRODUCTION, 1, None),
+                          ("Research Scientist", Orientation.RESEARCH, 1, "trust-safety")],
+    "applied-ml": [("ML Lead", Orientation.PRODUCTION, 1, None),
+                   ("Applied Scientist", Orientation.RESEARCH, 3, None),
+                   ("ML Engineer", Orientation.PRODUCTION, 3, None),
+                   ("Evaluation Engineer", Orientation.PRODUCTION, 1, None),
+                   ("ML Engineer", Orientation.PRODUCTION, 1, "trust-safety")],
+    "ml-platform": [("Platform Engineer", Orientation.PRODUCTION, 3, None),
+                    ("ML Production Engineer", Orientation.PRODUCTION, 2, None),
+                    ("Evaluation Engineer", Orientation.PRODUCTION, 1, None)],
+    "support-agents": [("Agent Engineer", Orientation.PRODUCTION, 3, None),
+                       ("Applied Scientist", Orientation.RESEARCH, 1, None)],
+    "search-discovery": [("Product Engineer", Orientation.PRODUCTION, 3, None)],
+    "customer-support": [("Product Engineer", Orientation.PRODUCTION, 3, None)],
+    "trust-safety": [("Safety Reviewer", Orientation.RESEARCH, 2, None),
+                     ("Safety Reviewer", Orientation.PRODUCTION, 1, None),
+                     ("ML Production Engineer", Orientation.PRODUCTION, 1, None)],
+}
+
+INTERACTIONS = [
+    ("ml-platform", "foundation-models", InteractionMode.X_AS_A_SERVICE, "Training and serving platform"),
+    ("ml-platform", "applied-ml", InteractionMode.X_AS_A_SERVICE, "Registry and pipelines"),
+    ("foundation-models", "support-agents", InteractionMode.COLLABORATION, "Agent planner fine-tuning"),
+    ("applied-ml", "search-discovery", InteractionMode.COLLABORATION, "Ranking model co-development"),
+    ("foundation-models", "trust-safety", InteractionMode.FACILITATING, "Red-teaming practice"),
+    ("applied-ml", "customer-support", InteractionMode.X_AS_A_SERVICE, "Ticket triage models"),
+    ("trust-safety", "support-agents", InteractionMode.FACILITATING, "Guardrail design reviews"),
+]
+
+
+@dataclass
+class Organisation:
+    teams: dict[str, Team]
+    roles: dict[str, Role]
+    members: list[MLTeamMember]
+    demo_logins: list[tuple[str, str, str]]
+
+    def holders(self, role_name: str) -> list[MLTeamMember]:
+        return [m for m in self.members if m.role.name == role_name]
+
+    def of_team(self, slug: str) -> list[MLTeamMember]:
+        return [m for m in self.members if m.team.slug == slug or (m.embedded_in and m.embedded_in.slug == slug)]
+
+
+def _user(username: str, first: str, last: str, password: str | None) -> User:
+    user = User(username=username, first_name=first, last_name=last, email=f"{username}@example.com")
+    if password:
+        user.set_password(password)
+        user.is_staff = True
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+def build_organisation(rng: random.Random, now: datetime) -> Organisation:
+    roles = {name: Role.objects.create(name=name, is_ml_lead=lead, description=desc) for name, lead, desc in ROLES}
+    teams = {}
+    for slug, name, kind, mission, target in TEAMS:
+        teams[slug] = Team.objects.create(slug=slug, name=name, kind=kind, mission=mission)
+        if target is not None:
+            OrientationTarget.objects.create(team=teams[slug], target_research_share=target, tolerance=0.1)
+    admin_user = User.objects.filter(is_superuser=True).first()
+    members, logins = [], []
+    password = DEMO_PASSWORD if settings.DEBUG else None
+    for username, first, last, role, orientation, slug, embedded, months in DEMO_USERS:
+        user = _user(username, first, last, password)
+        if username == "lead":
+            user.is_superuser = bool(password)
+            user.save(update_fields=["is_superuser"])
+        members.append(member_join(
+            user=user, role=roles[role], orientation=orientation, team=teams[slug],
+            embedded_in=teams[embedded] if embedded else None, actor=admin_user,
+            at=now - timedelta(days=30 * months),
+        ))
+        logins.append((username, role, teams[slug].name))
+    names = iter(rng.sample([(f, last) for f in FIRST for last in LAST], 60))
+    for slug, plan in STAFFING.items():
+        for role, orientation, count, embedded in plan:
+            for _ in range(count):
+                first, last = next(names)
+                user = _user(f"{first}.{last}".lower(), first, last, None)
+                members.append(member_join(
+                    user=user, role=roles[role], orientation=orientation, team=teams[slug],
+                    embedded_in=teams[embedded] if embedded else None, actor=admin_user,
+                    at=now - timedelta(days=rng.randint(30, 420)),
+                ))
+    for slug, lead_role in [("foundation-models", "ML Lead"), ("applied-ml", "ML Lead")]:
+        lead = next(m for m in members if m.team.slug == slug and m.role.name == lead_role)
+        Team.objects.filter(pk=teams[slug].pk).update(lead=lead)
+    for source, target, mode, description in INTERACTIONS:
+        TeamInteraction.objects.create(
+            from_team=teams[source], to_team=teams[target], mode=mode, description=description
+        )
+    return Organisation(teams=teams, roles=roles, members=members, demo_logins=logins)

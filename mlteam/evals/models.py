@@ -1,0 +1,63 @@
+"""The shared evaluation framework: one set of benchmarks, measured one way for everyone."""
+
+import sys
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+# Finite floats only: NaN fails both bounds on PostgreSQL (NaN sorts above every number) and
+# becomes NULL on SQLite (rejected by NOT NULL); infinities fall outside the bounds everywhere.
+FINITE = Q(value__gte=-sys.float_info.max) & Q(value__lte=sys.float_info.max)
+
+
+class Benchmark(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    metric = models.CharField(max_length=80, help_text="e.g. accuracy, p99 latency.")
+    unit = models.CharField(max_length=30, blank=True, help_text="e.g. %, ms.")
+    higher_is_better = models.BooleanField(default=True)
+    dataset_version = models.CharField(max_length=80, blank=True)
+    owner_team = models.ForeignKey(
+        "roster.Team", on_delete=models.PROTECT, related_name="benchmarks"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("evals:benchmark", kwargs={"slug": self.slug})
+
+
+class EvalResult(models.Model):
+    """One measurement of an artifact on a benchmark. History is kept; the latest counts."""
+
+    artifact = models.ForeignKey(
+        "registry.ModelArtifact", on_delete=models.PROTECT, related_name="eval_results"
+    )
+    benchmark = models.ForeignKey(Benchmark, on_delete=models.PROTECT, related_name="results")
+    value = models.FloatField()
+    recorded_by = models.ForeignKey(
+        "roster.MLTeamMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(db_index=True)
+    run = models.ForeignKey(
+        "tracking.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="eval_results"
+    )
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [models.CheckConstraint(condition=FINITE, name="eval_value_finite")]
+        indexes = [
+            models.Index(fields=["artifact", "benchmark", "-recorded_at", "-id"]),
+            models.Index(fields=["benchmark", "-recorded_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artifact} {self.benchmark.slug}={self.value}"

@@ -1,0 +1,451 @@
+"""The handoff engine: the only code that creates versions and changes their stage.
+
+Every interface (pages, admin, API, CLI, management commands) calls these functions. Each runs
+in one transaction and writes its AuditEvent(s) inside it; refusals raise a DomainError and
+change nothing. ``at`` lets the demo seeder replay history at past dates; it defaults to now.
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from mlteam.cards.services import card_start_for_artifact
+from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.roster.models import MLTeamMember, Team
+from mlteam.roster.permissions import can_work_on_model_of, holds_role, is_ml_lead
+from mlteam.tracking.models import Run
+
+from .audit import audit_record
+from .enums import AuditAction, CriterionKind, PromotionState, Stage
+from .gates import checklist_evaluate
+from .models import ChecklistItem, HandoffProtocol, Model, ModelArtifact, PromotionRequest
+
+
+def _require_team_member(actor: MLTeamMember, team: Team, doing: str) -> None:
+    if not can_work_on_model_of(actor, team):
+        raise NotAllowed(
+            "not_team_member",
+            f"Only members of {team.name} (or an ML lead) can {doing}; "
+            f"you are on {actor.team.name}.",
+        )
+
+
+def model_create(
+    *,
+    name: str,
+    team: Team,
+    task: str,
+    actor: MLTeamMember,
+    description: str = "",
+    at: datetime | None = None,
+) -> Model:
+    """Register a new model owned by ``team``. Side effects: AuditEvent ``model.created``."""
+    _require_team_member(actor, team, "register models for it")
+    name = name.strip().lower()
+    if not name:
+        raise InvalidInput("invalid_name", "A model needs a name.")
+    if Model.objects.filter(name=name).exists():
+        raise Conflict("duplicate_model", f"A model named '{name}' already exists; pick another name.")
+    at = at or timezone.now()
+    with transaction.atomic():
+        model = Model.objects.create(
+            name=name, team=team, task=task.strip(), description=description, created_at=at, updated_at=at
+        )
+        audit_record(
+            action=AuditAction.MODEL_CREATED,
+            summary=f"{actor} created model {name} for {team.name}",
+            actor=actor.user,
+            at=at,
+            model=model,
+            team=team,
+        )
+    return model
+
+
+def artifact_register(
+    *,
+    model: Model,
+    actor: MLTeamMember,
+    artifact_uri: str = "",
+    source_run: Run | None = None,
+    description: str = "",
+    at: datetime | None = None,
+) -> ModelArtifact:
+    """Register the next version of ``model``; it starts experimental and owned by ``actor``.
+
+    Side effects: bumps the model's version counter (gap-free, safe under concurrency), starts
+    the version's model card as a copy of the previous version's, AuditEvent ``artifact.registered``.
+    """
+    _require_team_member(actor, model.team, "register versions of this model")
+    at = at or timezone.now()
+    with transaction.atomic():
+        # The UPDATE takes the row lock, so concurrent registrations get consecutive numbers.
+        Model.objects.filter(pk=model.pk).update(last_version=F("last_version") + 1, updated_at=at)
+        model.refresh_from_db(fields=["last_version", "updated_at"])
+        artifact = ModelArtifact.objects.create(
+            model=model,
+            version=model.last_version,
+            status=Stage.EXPERIMENTAL,
+            owner=actor,
+            artifact_uri=artifact_uri,
+            source_run=source_run,
+            description=description,
+            created_at=at,
+            status_changed_at=at,
+        )
+        card_start_for_artifact(artifact)
+        audit_record(
+            action=AuditAction.ARTIFACT_REGISTERED,
+            summary=f"{actor} registered {artifact}",
+            actor=actor.user,
+            at=at,
+            to_state=Stage.EXPERIMENTAL,
+            artifact=artifact,
+            details={"artifact_uri": artifact_uri, "source_run": source_run.pk if source_run else None},
+        )
+    return artifact
+
+
+def protocols_from(stage: str):
+    return HandoffProtocol.objects.filter(from_stage=stage, active=True).select_related(
+        "responsible_role"
+    )
+
+
+def _stage(value: str) -> Stage:
+    try:
+        return Stage(value)
+    except ValueError:
+        choices = ", ".join(Stage.values)
+        raise InvalidInput("unknown_stage", f"'{value}' is not a stage; use one of: {choices}.") from None
+
+
+def promotion_request(
+    *,
+    artifact: ModelArtifact,
+    to_stage: str,
+    actor: MLTeamMember,
+    note: str = "",
+    at: datetime | None = None,
+) -> PromotionRequest:
+    """Ask for ``artifact`` to move to ``to_stage`` through the matching active protocol.
+
+    The protocol's criteria are copied into the request's checklist, so a later edit of the
+    protocol never rewrites this request. Side effects: AuditEvent ``promotion.requested``.
+    """
+    target = _stage(to_stage)
+    _require_team_member(actor, artifact.model.team, "request promotions of this model")
+    at = at or timezone.now()
+    with transaction.atomic():
+        artifact = ModelArtifact.objects.select_for_update().select_related("model").get(pk=artifact.pk)
+        protocol = _protocol_for(artifact.status, target)
+        pending = artifact.promotions.filter(state=PromotionState.PENDING).first()
+        if pending is not None:
+            raise Conflict(
+                "pending_request_exists",
+                f"{artifact} already has a pending request (#{pending.pk}, "
+                f"{pending.from_stage} → {pending.to_stage}); withdraw it or wait for its decision.",
+            )
+        replaces = None
+        if target == Stage.PRODUCTION:
+            replaces = artifact.model.artifacts.filter(status=Stage.PRODUCTION).first()
+        try:
+            with transaction.atomic():
+                request = PromotionRequest.objects.create(
+                    artifact=artifact,
+                    protocol=protocol,
+                    from_stage=artifact.status,
+                    to_stage=target,
+                    responsible_role=protocol.responsible_role,
+                    allow_owner_approval=protocol.allow_owner_approval,
+                    replaces=replaces,
+                    requested_by=actor,
+                    requested_at=at,
+                    note=note,
+                )
+        except IntegrityError:
+            raise Conflict(
+                "pending_request_exists",
+                f"{artifact} already has a pending request; withdraw it or wait for its decision.",
+            ) from None
+        ChecklistItem.objects.bulk_create(
+            ChecklistItem(
+                request=request,
+                position=position,
+                kind=criterion.kind,
+                statement=criterion.statement,
+                benchmark_id=criterion.benchmark_id,
+                comparator=criterion.comparator,
+                threshold=criterion.threshold,
+            )
+            for position, criterion in enumerate(protocol.criteria.order_by("position", "id"), 1)
+        )
+        audit_record(
+            action=AuditAction.PROMOTION_REQUESTED,
+            summary=f"{actor} requested {artifact} {artifact.status} → {target}",
+            actor=actor.user,
+            at=at,
+            from_state=artifact.status,
+            to_state=target,
+            artifact=artifact,
+            promotion=request,
+            details={"protocol": protocol.name, "note": note},
+        )
+    return request
+
+
+def _protocol_for(from_stage: str, to_stage: str) -> HandoffProtocol:
+    protocol = protocols_from(from_stage).filter(to_stage=to_stage).first()
+    if protocol is None:
+        possible = [p.to_stage for p in protocols_from(from_stage)]
+        hint = f"from {from_stage} you can request: {', '.join(possible)}" if possible else (
+            f"nothing leaves {from_stage}"
+        )
+        raise InvalidInput(
+            "no_protocol",
+            f"There is no active handoff protocol for {from_stage} → {to_stage}; {hint}.",
+        )
+    return protocol
+
+
+def _lock_pending(request: PromotionRequest) -> PromotionRequest:
+    """Re-read the request under a row lock; refuse if it was decided meanwhile."""
+    locked = (
+        PromotionRequest.objects.select_for_update()
+        .select_related("artifact__model__team", "responsible_role", "requested_by__user")
+        .get(pk=request.pk)
+    )
+    if locked.state != PromotionState.PENDING:
+        who = locked.decided_by or locked.requested_by
+        when = f" at {locked.decided_at:%Y-%m-%d %H:%M}" if locked.decided_at else ""
+        raise Conflict(
+            "already_decided",
+            f"Request #{locked.pk} was already {locked.state} by {who}{when}; nothing was changed.",
+        )
+    return locked
+
+
+def _require_gate_owner(request: PromotionRequest, actor: MLTeamMember) -> None:
+    role = request.responsible_role
+    if not holds_role(actor, role.pk):
+        held = f"you hold '{actor.role.name}'" if actor.is_active else "you are no longer active"
+        raise NotAllowed(
+            "wrong_role",
+            f"{request.from_stage} → {request.to_stage} needs a sign-off by a holder of "
+            f"'{role.name}'; {held}.",
+        )
+    if actor.pk == request.requested_by_id:
+        raise NotAllowed(
+            "own_request",
+            f"You requested this promotion; another holder of '{role.name}' must sign it off.",
+        )
+
+
+def promotion_item_tick(
+    *,
+    item: ChecklistItem,
+    actor: MLTeamMember,
+    evidence: str,
+    ticked: bool = True,
+    at: datetime | None = None,
+) -> ChecklistItem:
+    """A gate owner confirms (or withdraws confirmation of) a manual checklist item.
+
+    Evidence (text or a link) is required to tick. Side effects: AuditEvent
+    ``promotion.item_ticked`` or ``promotion.item_unticked``.
+    """
+    at = at or timezone.now()
+    evidence = (evidence or "").strip()
+    with transaction.atomic():
+        request = _lock_pending(item.request)
+        item = request.items.select_for_update().get(pk=item.pk)
+        if item.kind != CriterionKind.MANUAL:
+            raise InvalidInput(
+                "not_manual",
+                f"'{item.statement}' is checked by the system; only manual items are ticked.",
+            )
+        _require_gate_owner(request, actor)
+        if ticked and not evidence:
+            raise InvalidInput(
+                "evidence_required",
+                f"Add evidence (a sentence or a link) for '{item.statement}' before ticking it.",
+            )
+        item.ticked = ticked
+        item.evidence = evidence if ticked else ""
+        item.ticked_by = actor if ticked else None
+        item.ticked_at = at if ticked else None
+        item.save(update_fields=["ticked", "evidence", "ticked_by", "ticked_at"])
+        audit_record(
+            action=AuditAction.PROMOTION_ITEM_TICKED if ticked else AuditAction.PROMOTION_ITEM_UNTICKED,
+            summary=f"{actor} {'signed' if ticked else 'unsigned'} '{item.statement}' on #{request.pk}",
+            actor=actor.user,
+            at=at,
+            artifact=request.artifact,
+            promotion=request,
+            details={"item": item.position, "statement": item.statement, "evidence": evidence},
+        )
+    return item
+
+
+def promotion_approve(
+    *, request: PromotionRequest, actor: MLTeamMember, note: str = "", at: datetime | None = None
+) -> PromotionRequest:
+    """Approve a pending request and move its artifact to the target stage at once.
+
+    Refuses unless the actor holds the protocol's role, is not the requester, is not the
+    artifact's owner (unless the protocol allows it), and every checklist item is satisfied —
+    metric items re-evaluated now. Promoting to production deprecates the model's previous
+    production version in the same transaction. Side effects: AuditEvents
+    ``artifact.transitioned`` (one per moved version) and ``promotion.approved``.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        request = _lock_pending(request)
+        _require_gate_owner(request, actor)
+        artifact = ModelArtifact.objects.select_for_update().select_related("model").get(
+            pk=request.artifact_id
+        )
+        if not request.allow_owner_approval and actor.pk == artifact.owner_id:
+            raise NotAllowed(
+                "owner_cannot_approve",
+                f"You own {artifact}; another holder of '{request.responsible_role.name}' must "
+                "approve (this protocol does not allow owners to sign their own versions).",
+            )
+        if artifact.status != request.from_stage:
+            raise Conflict(
+                "stale_request",
+                f"{artifact} is {artifact.status} now, not {request.from_stage}; withdraw this "
+                "request and make a new one.",
+            )
+        checks = checklist_evaluate(request)
+        open_items = [c for c in checks if not c.satisfied]
+        if open_items:
+            listing = "; ".join(f"'{c.item.statement}' {c.explanation}" for c in open_items)
+            raise Conflict("checklist_incomplete", f"Not every gate item is satisfied: {listing}.")
+        if request.to_stage == Stage.PRODUCTION:
+            _deprecate_previous_production(request, artifact, actor, at)
+        _transition(artifact, request.to_stage, actor, at, request=request)
+        _freeze_checks(checks)
+        request.state = PromotionState.APPROVED
+        request.decided_by = actor
+        request.decided_at = at
+        request.decision_note = note
+        request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        audit_record(
+            action=AuditAction.PROMOTION_APPROVED,
+            summary=f"{actor} approved {artifact} {request.from_stage} → {request.to_stage}",
+            actor=actor.user,
+            at=at,
+            from_state=PromotionState.PENDING,
+            to_state=PromotionState.APPROVED,
+            artifact=artifact,
+            promotion=request,
+            details={"note": note, "checks": [c.explanation for c in checks]},
+        )
+    return request
+
+
+def _deprecate_previous_production(request, artifact, actor, at) -> None:
+    # Lock the model row: every promotion to production of this model queues here.
+    Model.objects.select_for_update().get(pk=artifact.model_id)
+    current = artifact.model.artifacts.select_for_update().filter(status=Stage.PRODUCTION).first()
+    if (current.pk if current else None) != request.replaces_id:
+        seen = f"v{request.replaces.version}" if request.replaces_id else "no version"
+        now = f"v{current.version}" if current else "no version"
+        raise Conflict(
+            "production_changed",
+            f"When this request was made {seen} of {artifact.model.name} was in production; now "
+            f"{now} is. Review again: withdraw this request and request the promotion anew.",
+        )
+    if current is not None:
+        _transition(current, Stage.DEPRECATED, actor, at, request=request, superseded_by=artifact)
+
+
+def _transition(artifact, to_stage, actor, at, *, request, superseded_by=None) -> None:
+    from_stage = artifact.status
+    artifact.status = to_stage
+    artifact.status_changed_at = at
+    try:
+        with transaction.atomic():
+            artifact.save(update_fields=["status", "status_changed_at"])
+    except IntegrityError:
+        raise Conflict(
+            "production_conflict",
+            f"{artifact.model.name} already has a version in production; reload and review again.",
+        ) from None
+    Model.objects.filter(pk=artifact.model_id).update(updated_at=at)
+    reason = f"superseded by v{superseded_by.version}" if superseded_by else f"request #{request.pk}"
+    audit_record(
+        action=AuditAction.ARTIFACT_TRANSITIONED,
+        summary=f"{artifact} {from_stage} → {to_stage} ({reason})",
+        actor=actor.user,
+        at=at,
+        from_state=from_stage,
+        to_state=to_stage,
+        artifact=artifact,
+        promotion=request,
+        details={"reason": reason},
+    )
+
+
+def _freeze_checks(checks) -> None:
+    for check in checks:
+        check.item.satisfied_at_decision = check.satisfied
+        check.item.observed_value = check.observed
+    ChecklistItem.objects.bulk_update(
+        [c.item for c in checks], ["satisfied_at_decision", "observed_value"]
+    )
+
+
+def promotion_reject(
+    *, request: PromotionRequest, actor: MLTeamMember, reason: str, at: datetime | None = None
+) -> PromotionRequest:
+    """A gate owner turns a request down; a reason is required. The artifact stays where it is.
+
+    Side effects: AuditEvent ``promotion.rejected``.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason_required", "Say why you reject this request (a reason is required).")
+    at = at or timezone.now()
+    with transaction.atomic():
+        request = _lock_pending(request)
+        _require_gate_owner(request, actor)
+        return _close(request, PromotionState.REJECTED, actor, at, reason, AuditAction.PROMOTION_REJECTED)
+
+
+def promotion_withdraw(
+    *, request: PromotionRequest, actor: MLTeamMember, note: str = "", at: datetime | None = None
+) -> PromotionRequest:
+    """The requester (or an ML lead) takes a pending request back. Side effects: AuditEvent."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        request = _lock_pending(request)
+        if actor.pk != request.requested_by_id and not is_ml_lead(actor):
+            raise NotAllowed(
+                "not_requester",
+                f"Only {request.requested_by} (who requested it) or an ML lead can withdraw #{request.pk}.",
+            )
+        return _close(request, PromotionState.WITHDRAWN, actor, at, note, AuditAction.PROMOTION_WITHDRAWN)
+
+
+def _close(request, state, actor, at, note, action) -> PromotionRequest:
+    request.state = state
+    request.decided_by = actor
+    request.decided_at = at
+    request.decision_note = note
+    request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    audit_record(
+        action=action,
+        summary=f"{actor} {state} #{request.pk} ({request.artifact} {request.from_stage} → {request.to_stage})",
+        actor=actor.user,
+        at=at,
+        from_state=PromotionState.PENDING,
+        to_state=state,
+        artifact=request.artifact,
+        promotion=request,
+        details={"note": note},
+    )
+    return request

@@ -1,0 +1,225 @@
+"""The team roster: who is on which team, in which role, with which orientation.
+
+``MLTeamMember`` is the seed's dataclass grown up: a role plus an orientation (research or
+production) so the team's research-to-production balance is auditable instead of accidental.
+Every roster change closes one ``RosterPeriod`` and opens the next, so the ratio can be computed
+exactly for any past moment.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from .enums import InteractionMode, Orientation, TeamKind
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(max_length=16, choices=TeamKind.choices, db_index=True)
+    mission = models.TextField(blank=True)
+    lead = models.ForeignKey(
+        "roster.MLTeamMember",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="teams_led",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=TeamKind.values), name="team_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("roster:team", kwargs={"slug": self.slug})
+
+
+class Role(models.Model):
+    """A named role, e.g. "ML Production Engineer". Handoff protocols name the role that signs."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    is_ml_lead = models.BooleanField(
+        default=False,
+        help_text="Holders may edit protocols, benchmarks, the roster and targets.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MLTeamMember(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="member"
+    )
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="members")
+    orientation = models.CharField(max_length=16, choices=Orientation.choices, db_index=True)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="members", help_text="Primary team."
+    )
+    embedded_in = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="embedded_members",
+        help_text="Another team this member works inside (how hybrid structures are expressed).",
+    )
+    joined_on = models.DateField()
+    left_on = models.DateField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "user__username"]
+        verbose_name = "ML team member"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(orientation__in=Orientation.values), name="member_orientation_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(embedded_in__isnull=True) | ~Q(embedded_in=F("team")),
+                name="member_not_embedded_in_own_team",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")),
+                name="member_leaves_after_joining",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_on is None
+
+
+class RosterPeriod(models.Model):
+    """A stretch of time during which a member's role, orientation and teams did not change.
+
+    Written only by the roster services; ``valid_to`` is null for the current period.
+    """
+
+    member = models.ForeignKey(MLTeamMember, on_delete=models.PROTECT, related_name="periods")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="+")
+    orientation = models.CharField(max_length=16, choices=Orientation.choices)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    embedded_in = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    valid_from = models.DateTimeField()
+    valid_to = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["member_id", "valid_from"]
+        indexes = [
+            models.Index(fields=["valid_from", "valid_to"]),
+            models.Index(fields=["team", "valid_from"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="roster_period_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(valid_to__isnull=True),
+                name="roster_one_open_period_per_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.valid_from:%Y-%m-%d}–{self.valid_to or 'now'}"
+
+
+class OrientationTarget(models.Model):
+    """The research share a team aims for, with the tolerance around it that counts as on target."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="orientation_target")
+    target_research_share = models.DecimalField(max_digits=4, decimal_places=3)
+    tolerance = models.DecimalField(max_digits=4, decimal_places=3, default=0.1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_research_share__gte=0) & Q(target_research_share__lte=1),
+                name="target_share_between_0_and_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(tolerance__gte=0) & Q(tolerance__lte=1),
+                name="target_tolerance_between_0_and_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.target_research_share:.0%} ± {self.tolerance:.0%}"
+
+    @property
+    def low(self) -> float:
+        return max(0.0, float(self.target_research_share - self.tolerance))
+
+    @property
+    def high(self) -> float:
+        return min(1.0, float(self.target_research_share + self.tolerance))
+
+
+class TeamInteraction(models.Model):
+    """How two teams work together, in Team Topologies' three modes."""
+
+    from_team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="interactions_out")
+    to_team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="interactions_in")
+    mode = models.CharField(max_length=20, choices=InteractionMode.choices)
+    description = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["from_team__name", "to_team__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_team", "to_team", "mode"], name="team_interaction_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_team=F("to_team")), name="team_interaction_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=InteractionMode.values), name="team_interaction_mode_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_team} → {self.to_team} ({self.get_mode_display()})"
+
+
+class ModelConsumer(models.Model):
+    """A team that builds on a registered model (product and agent teams, mostly)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="consumed_models")
+    model = models.ForeignKey(
+        "registry.Model", on_delete=models.CASCADE, related_name="consumers"
+    )
+    since = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["team__name", "model__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "model"], name="model_consumer_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} uses {self.model}"
