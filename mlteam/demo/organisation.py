@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 
 from mlteam.roster.enums import InteractionMode, Orientation, TeamKind
 from mlteam.roster.models import MLTeamMember, OrientationTarget, Role, Team, TeamInteraction
@@ -121,6 +121,34 @@ def _user(username: str, first: str, last: str, password: str | None) -> User:
     return user
 
 
+# Admin permissions of the demo's staff accounts; the workflow rules are still the services'.
+GROUP_PERMISSIONS = {
+    "ML leads": ["roster", "registry", "cards", "evals", "tracking"],
+    "Gate owners": ["view_", "registry.change_promotionrequest"],
+}
+
+
+def ensure_groups() -> dict[str, Group]:
+    groups = {}
+    for name, grants in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        perms = Permission.objects.none()
+        for grant in grants:
+            if "." in grant:
+                app, codename = grant.split(".")
+                perms |= Permission.objects.filter(content_type__app_label=app, codename=codename)
+            elif grant.endswith("_"):
+                perms |= Permission.objects.filter(
+                    codename__startswith=grant,
+                    content_type__app_label__in=["roster", "registry", "cards", "evals", "tracking"],
+                )
+            else:
+                perms |= Permission.objects.filter(content_type__app_label=grant)
+        group.permissions.set(perms)
+        groups[name] = group
+    return groups
+
+
 def build_organisation(rng: random.Random, now: datetime) -> Organisation:
     roles = {name: Role.objects.create(name=name, is_ml_lead=lead, description=desc) for name, lead, desc in ROLES}
     teams = {}
@@ -130,12 +158,16 @@ def build_organisation(rng: random.Random, now: datetime) -> Organisation:
             OrientationTarget.objects.create(team=teams[slug], target_research_share=target, tolerance=0.1)
     admin_user = User.objects.filter(is_superuser=True).first()
     members, logins = [], []
+    groups = ensure_groups()
     password = DEMO_PASSWORD if settings.DEBUG else None
     for username, first, last, role, orientation, slug, embedded, months in DEMO_USERS:
         user = _user(username, first, last, password)
         if username == "lead":
             user.is_superuser = bool(password)
             user.save(update_fields=["is_superuser"])
+            user.groups.add(groups["ML leads"])
+        elif username == "gatekeeper":
+            user.groups.add(groups["Gate owners"])
         members.append(member_join(
             user=user, role=roles[role], orientation=orientation, team=teams[slug],
             embedded_in=teams[embedded] if embedded else None, actor=admin_user,
