@@ -24,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.django.Password(PASSWORD)
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -51,6 +51,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = MLTeamMember
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     role = factory.SubFactory(RoleFactory)
