@@ -23,9 +23,17 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=needs_postgres)
         items[:] = [item for item in items if "postgres" not in item.keywords]
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://… to include it")
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL: run with DATABASE_URL=postgres://… to include it"
+    )
     for item in needs_postgres:
         item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing costs ~0.3 s a user; tests make hundreds of users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

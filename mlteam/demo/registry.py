@@ -37,7 +37,9 @@ PENDING = {
     "support-intent-classifier": (5, Stage.STAGING),
 }
 SLOW = {"chat-assistant-70b"}
-REJECTED_FIRST = {"recsys-two-tower": "p99 latency regressed by 40% under the load profile; optimise the towers first."}
+REJECTED_FIRST = {
+    "recsys-two-tower": "p99 latency regressed by 40% under the load profile; optimise the towers first."
+}
 INCOMPLETE_CARDS = {"gpu-cost-forecaster", "image-moderator", "code-reviewer-lora"}
 
 
@@ -51,18 +53,33 @@ class Replay:
     def build_catalogue(self) -> None:
         for slug, name, metric, unit, higher, dataset, team, description in BENCHMARKS:
             self.benchmarks[slug] = Benchmark.objects.create(
-                slug=slug, name=name, metric=metric, unit=unit, higher_is_better=higher,
-                dataset_version=dataset, owner_team=self.org.teams[team], description=description,
+                slug=slug,
+                name=name,
+                metric=metric,
+                unit=unit,
+                higher_is_better=higher,
+                dataset_version=dataset,
+                owner_team=self.org.teams[team],
+                description=description,
             )
         for name, source, target, role, owner_ok, description, criteria in PROTOCOLS:
             protocol = HandoffProtocol.objects.create(
-                name=name, from_stage=source, to_stage=target, responsible_role=self.org.roles[role],
-                allow_owner_approval=owner_ok, description=description,
+                name=name,
+                from_stage=source,
+                to_stage=target,
+                responsible_role=self.org.roles[role],
+                allow_owner_approval=owner_ok,
+                description=description,
             )
             for position, (kind, statement, bench, comparator, threshold) in enumerate(criteria, 1):
                 GateCriterion.objects.create(
-                    protocol=protocol, position=position, kind=kind, statement=statement,
-                    benchmark=self.benchmarks.get(bench), comparator=comparator, threshold=threshold,
+                    protocol=protocol,
+                    position=position,
+                    kind=kind,
+                    statement=statement,
+                    benchmark=self.benchmarks.get(bench),
+                    comparator=comparator,
+                    threshold=threshold,
                 )
             self.protocols[(source, target)] = protocol
 
@@ -88,9 +105,13 @@ class Replay:
     def scores(self, bench: str, version: int, passing: bool, slow: bool) -> dict[str, float]:
         gain = 0.012 * version
         task_value = {
-            "intent-accuracy": 0.86 + gain, "search-ndcg": 0.61 + gain, "summary-rouge": 0.39 + gain,
-            "hallucination-rate": max(0.02, 0.09 - gain), "agent-task-success": 0.71 + gain,
-            "toxicity-rate": max(0.005, 0.03 - gain / 2), "safety-guardrails": 0.975 + gain / 4,
+            "intent-accuracy": 0.86 + gain,
+            "search-ndcg": 0.61 + gain,
+            "summary-rouge": 0.39 + gain,
+            "hallucination-rate": max(0.02, 0.09 - gain),
+            "agent-task-success": 0.71 + gain,
+            "toxicity-rate": max(0.005, 0.03 - gain / 2),
+            "safety-guardrails": 0.975 + gain / 4,
             "p99-latency": 180 - 5 * version,
         }[bench]
         values = {bench: round(task_value, 4)}
@@ -105,10 +126,18 @@ class Replay:
         owner = self._pick(owners, at)
         experiment = self.experiments[model.name]
         run = run_start(
-            experiment=experiment, name=f"v{version}-train", actor=owner, at=at - timedelta(days=2),
-            params={"learning_rate": self.rng.choice([1e-5, 2e-5, 5e-5]), "epochs": self.rng.randint(2, 6),
-                    "batch_size": self.rng.choice([16, 32, 64]), "base": ARCHITECTURES[model.task].split(" ")[0]},
-            tags=[model.task, f"v{version}"], git_commit=f"{self.rng.getrandbits(40):010x}",
+            experiment=experiment,
+            name=f"v{version}-train",
+            actor=owner,
+            at=at - timedelta(days=2),
+            params={
+                "learning_rate": self.rng.choice([1e-5, 2e-5, 5e-5]),
+                "epochs": self.rng.randint(2, 6),
+                "batch_size": self.rng.choice([16, 32, 64]),
+                "base": ARCHITECTURES[model.task].split(" ")[0],
+            },
+            tags=[model.task, f"v{version}"],
+            git_commit=f"{self.rng.getrandbits(40):010x}",
             notes=f"Training run that produced {model.name} v{version}.",
         )
         loss = 2.2 + self.rng.random()
@@ -119,20 +148,34 @@ class Replay:
         run_log_metrics(run=run, key="train_loss", values=points, at=at - timedelta(days=1))
         run_finish(run=run, status=RunStatus.FINISHED, at=at - timedelta(hours=6))
         artifact = services.artifact_register(
-            model=model, actor=owner, source_run=run, at=at,
+            model=model,
+            actor=owner,
+            source_run=run,
+            at=at,
             artifact_uri=f"s3://mlteam-models/{model.name}/v{version}/model.safetensors",
             description=f"Version {version} of {model.name}.",
         )
         bench = self.task_bench[model.name]
         for slug, value in self.scores(bench, version, passing, model.name in SLOW).items():
-            eval_record(artifact=artifact, benchmark=self.benchmarks[slug], value=value, actor=owner,
-                        run=run, at=at + timedelta(hours=3))
+            eval_record(
+                artifact=artifact,
+                benchmark=self.benchmarks[slug],
+                value=value,
+                actor=owner,
+                run=run,
+                at=at + timedelta(hours=3),
+            )
         return artifact
 
-    def promote(self, artifact: ModelArtifact, target: str, at: datetime, *, decide=True, requester=None):
+    def promote(
+        self, artifact: ModelArtifact, target: str, at: datetime, *, decide=True, requester=None
+    ):
         requester = requester or self._pick(self.org.of_team(artifact.model.team.slug), at)
         request = services.promotion_request(
-            artifact=artifact, to_stage=target, actor=requester, at=at,
+            artifact=artifact,
+            to_stage=target,
+            actor=requester,
+            at=at,
             note=f"Ready for {target}: see the eval results and the training run.",
         )
         if not decide:
@@ -140,7 +183,9 @@ class Replay:
         approver = self.gate_owner(request, at)
         for item in request.items.filter(kind=CriterionKind.MANUAL):
             services.promotion_item_tick(
-                item=item, actor=approver, at=at + timedelta(hours=20),
+                item=item,
+                actor=approver,
+                at=at + timedelta(hours=20),
                 evidence=f"Checked by {approver}: https://wiki.example.com/runbooks/{artifact.model.name}",
             )
         services.promotion_approve(request=request, actor=approver, at=at + timedelta(days=1))
@@ -182,7 +227,9 @@ class Replay:
             artifact = self.register(model, index, at, passing=bool(passing))
             artifacts.append(artifact)
             if index == 1:
-                self.fill_card(artifact, at + timedelta(hours=5), complete=model.name not in INCOMPLETE_CARDS)
+                self.fill_card(
+                    artifact, at + timedelta(hours=5), complete=model.name not in INCOMPLETE_CARDS
+                )
             self._advance(model, artifact, final, at, index == len(story))
             at += gap
         if model.name == "ticket-priority-scorer":
@@ -199,13 +246,23 @@ class Replay:
         if model.name in REJECTED_FIRST and artifact.version == 1:
             request = self.promote(artifact, Stage.PRODUCTION, at + timedelta(days=5), decide=False)
             services.promotion_reject(
-                request=request, actor=self.gate_owner(request, at), reason=REJECTED_FIRST[model.name],
+                request=request,
+                actor=self.gate_owner(request, at),
+                reason=REJECTED_FIRST[model.name],
                 at=at + timedelta(days=6),
             )
         if pending and pending[0] == artifact.version:
-            requester = next((m for m in self.org.of_team(model.team.slug) if m.user.username == "researcher"), None)
-            self.promote(artifact, Stage.PRODUCTION, self.now - timedelta(hours=self.rng.randint(3, 40)),
-                         decide=False, requester=requester)
+            requester = next(
+                (m for m in self.org.of_team(model.team.slug) if m.user.username == "researcher"),
+                None,
+            )
+            self.promote(
+                artifact,
+                Stage.PRODUCTION,
+                self.now - timedelta(hours=self.rng.randint(3, 40)),
+                decide=False,
+                requester=requester,
+            )
             return
         if final == Stage.STAGING:
             return
@@ -229,21 +286,29 @@ class Replay:
             creator = self.org.of_team(team_slug)[0]
             start = self.now - timedelta(days=self.rng.randint(230, 330))
             model = model_create(
-                name=name, team=team, task=task, actor=creator, description=description,
+                name=name,
+                team=team,
+                task=task,
+                actor=creator,
+                description=description,
                 at=start - timedelta(days=3),
             )
             self.task_bench[name] = bench
             self.experiments[name] = experiment_create(
-                name=f"{name} improvements", team=team, owner=creator,
+                name=f"{name} improvements",
+                team=team,
+                owner=creator,
                 hypothesis=f"Each version of {name} should beat the last on {bench} without "
                 "regressing safety or latency.",
-                description=description, at=self.now - timedelta(days=340),
+                description=description,
+                at=self.now - timedelta(days=340),
             )
             self.model_story(model, story, start)
         for team_slug, names in CONSUMERS.items():
             for name in names:
                 ModelConsumer.objects.create(
-                    team=self.org.teams[team_slug], model_id=self._model_id(name),
+                    team=self.org.teams[team_slug],
+                    model_id=self._model_id(name),
                     since=(self.now - timedelta(days=self.rng.randint(20, 300))).date(),
                 )
 

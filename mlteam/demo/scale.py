@@ -41,7 +41,9 @@ def seed_scale(target: int, *, evals_per_artifact: int, now: datetime, rng: rand
     with transaction.atomic():
         while added < missing:
             chunk = min(BATCH, missing - added)
-            added += _insert_chunk(start, chunk, teams, owners, benchmarks, evals_per_artifact, now, rng)
+            added += _insert_chunk(
+                start, chunk, teams, owners, benchmarks, evals_per_artifact, now, rng
+            )
             start += -(-chunk // VERSIONS_PER_MODEL)
     return added
 
@@ -59,23 +61,37 @@ def _insert_chunk(start, count, teams, owners, benchmarks, evals_per_artifact, n
         for i in range(n_models)
     )
     if models[0].pk is None:  # backends that do not return ids from bulk inserts
-        models = list(Model.objects.filter(name__startswith=PREFIX).order_by("-id")[:n_models])[::-1]
+        models = list(Model.objects.filter(name__startswith=PREFIX).order_by("-id")[:n_models])[
+            ::-1
+        ]
     artifacts = []
     for model in models:
         for version in range(1, model.last_version + 1):
             at = now - timedelta(minutes=rng.randint(60, 60 * 24 * 300))
-            artifacts.append(ModelArtifact(
-                model=model, version=version, status=Stage.EXPERIMENTAL,
-                owner=rng.choice(owners[model.team_id]), created_at=at, status_changed_at=at,
-                artifact_uri=f"s3://mlteam-models/{model.name}/v{version}/",
-            ))
+            artifacts.append(
+                ModelArtifact(
+                    model=model,
+                    version=version,
+                    status=Stage.EXPERIMENTAL,
+                    owner=rng.choice(owners[model.team_id]),
+                    created_at=at,
+                    status_changed_at=at,
+                    artifact_uri=f"s3://mlteam-models/{model.name}/v{version}/",
+                )
+            )
     artifacts = ModelArtifact.objects.bulk_create(artifacts)
-    ModelCard.objects.bulk_create(ModelCard(artifact=a, summary=a.model.description) for a in artifacts)
+    ModelCard.objects.bulk_create(
+        ModelCard(artifact=a, summary=a.model.description) for a in artifacts
+    )
     AuditEvent.objects.bulk_create(
         AuditEvent(
-            at=a.created_at, actor_id=a.owner.user_id, action=AuditAction.ARTIFACT_REGISTERED,
+            at=a.created_at,
+            actor_id=a.owner.user_id,
+            action=AuditAction.ARTIFACT_REGISTERED,
             summary=f"{a.owner} registered {a.model.name} v{a.version} (bulk)",
-            to_state=Stage.EXPERIMENTAL, model=a.model, artifact=a,
+            to_state=Stage.EXPERIMENTAL,
+            model=a.model,
+            artifact=a,
         )
         for a in artifacts
     )
@@ -83,9 +99,14 @@ def _insert_chunk(start, count, teams, owners, benchmarks, evals_per_artifact, n
     for artifact in artifacts:
         for index in range(evals_per_artifact):
             benchmark = benchmarks[index % len(benchmarks)]
-            results.append(EvalResult(
-                artifact=artifact, benchmark=benchmark, value=round(rng.random(), 4),
-                recorded_by=artifact.owner, recorded_at=artifact.created_at + timedelta(hours=index + 1),
-            ))
+            results.append(
+                EvalResult(
+                    artifact=artifact,
+                    benchmark=benchmark,
+                    value=round(rng.random(), 4),
+                    recorded_by=artifact.owner,
+                    recorded_at=artifact.created_at + timedelta(hours=index + 1),
+                )
+            )
     EvalResult.objects.bulk_create(results, batch_size=BATCH)
     return len(artifacts)

@@ -37,8 +37,16 @@ class ModelArtifactAdmin(admin.ModelAdmin):
     list_filter = ["status", "model__team", "model__task"]
     search_fields = ["model__name", "artifact_uri", "owner__user__username"]
     list_select_related = ["model", "owner__user"]
-    readonly_fields = ["model", "version", "status", "owner", "source_run", "created_at", "status_changed_at"]
-    fields = readonly_fields[:5] + ["artifact_uri", "description"] + readonly_fields[5:]
+    readonly_fields = [
+        "model",
+        "version",
+        "status",
+        "owner",
+        "source_run",
+        "created_at",
+        "status_changed_at",
+    ]
+    fields = [*readonly_fields[:5], "artifact_uri", "description", *readonly_fields[5:]]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
@@ -57,7 +65,14 @@ class GateCriterionInline(admin.TabularInline):
 
 @admin.register(HandoffProtocol)
 class HandoffProtocolAdmin(admin.ModelAdmin):
-    list_display = ["name", "from_stage", "to_stage", "responsible_role", "allow_owner_approval", "active"]
+    list_display = [
+        "name",
+        "from_stage",
+        "to_stage",
+        "responsible_role",
+        "allow_owner_approval",
+        "active",
+    ]
     list_filter = ["active", "from_stage", "to_stage", "responsible_role"]
     search_fields = ["name", "description"]
     list_select_related = ["responsible_role"]
@@ -68,8 +83,20 @@ class ChecklistItemInline(admin.TabularInline):
     model = ChecklistItem
     extra = 0
     can_delete = False
-    fields = ["position", "kind", "statement", "benchmark", "comparator", "threshold", "ticked",
-              "evidence", "ticked_by", "ticked_at", "observed_value", "satisfied_at_decision"]
+    fields = [
+        "position",
+        "kind",
+        "statement",
+        "benchmark",
+        "comparator",
+        "threshold",
+        "ticked",
+        "evidence",
+        "ticked_by",
+        "ticked_at",
+        "observed_value",
+        "satisfied_at_decision",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -82,13 +109,38 @@ class DecisionActionForm(ActionForm):
 
 @admin.register(PromotionRequest)
 class PromotionRequestAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "state", "responsible_role", "requested_by", "requested_at", "decided_by"]
+    list_display = [
+        "__str__",
+        "state",
+        "responsible_role",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+    ]
     list_filter = ["state", "to_stage", "responsible_role"]
     search_fields = ["artifact__model__name", "note", "decision_note"]
-    list_select_related = ["artifact__model", "responsible_role", "requested_by__user", "decided_by__user"]
-    readonly_fields = ["artifact", "protocol", "from_stage", "to_stage", "responsible_role",
-                       "allow_owner_approval", "replaces", "requested_by", "requested_at", "note",
-                       "state", "decided_by", "decided_at", "decision_note"]
+    list_select_related = [
+        "artifact__model",
+        "responsible_role",
+        "requested_by__user",
+        "decided_by__user",
+    ]
+    readonly_fields = [
+        "artifact",
+        "protocol",
+        "from_stage",
+        "to_stage",
+        "responsible_role",
+        "allow_owner_approval",
+        "replaces",
+        "requested_by",
+        "requested_at",
+        "note",
+        "state",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
     inlines = [ChecklistItemInline]
     action_form = DecisionActionForm
     actions = ["approve_selected", "reject_selected"]
@@ -103,25 +155,31 @@ class PromotionRequestAdmin(admin.ModelAdmin):
     def _decide(self, request, queryset, decide) -> None:
         actor = member_of(request.user)
         if actor is None:
-            self.message_user(request, "You have no roster entry, so you cannot sign off.", messages.ERROR)
+            self.message_user(
+                request, "You have no roster entry, so you cannot sign off.", messages.ERROR
+            )
             return
         for promotion in queryset.filter(state=PromotionState.PENDING):
             try:
-                decide(promotion, actor)
+                decided = decide(promotion, actor)
             except DomainError as error:
                 self.message_user(request, f"#{promotion.pk}: {error.message}", messages.ERROR)
             else:
-                self.message_user(request, f"#{promotion.pk}: {promotion.state}.", messages.SUCCESS)
+                self.message_user(request, f"#{decided.pk}: {decided.state}.", messages.SUCCESS)
 
     @admin.action(description="Approve selected requests (as a gate owner)")
     def approve_selected(self, request, queryset):
-        self._decide(request, queryset, lambda p, actor: services.promotion_approve(request=p, actor=actor))
+        self._decide(
+            request, queryset, lambda p, actor: services.promotion_approve(request=p, actor=actor)
+        )
 
     @admin.action(description="Reject selected requests (enter a reason)")
     def reject_selected(self, request, queryset):
         reason = request.POST.get("reason", "")
         self._decide(
-            request, queryset, lambda p, actor: services.promotion_reject(request=p, actor=actor, reason=reason)
+            request,
+            queryset,
+            lambda p, actor: services.promotion_reject(request=p, actor=actor, reason=reason),
         )
 
 

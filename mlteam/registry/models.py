@@ -73,7 +73,9 @@ class ModelArtifact(models.Model):
                 condition=Q(status=Stage.PRODUCTION),
                 name="artifact_one_production_per_model",
             ),
-            models.CheckConstraint(condition=Q(status__in=Stage.values), name="artifact_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=Stage.values), name="artifact_status_valid"
+            ),
             models.CheckConstraint(condition=Q(version__gte=1), name="artifact_version_positive"),
         ]
         indexes = [
@@ -85,7 +87,9 @@ class ModelArtifact(models.Model):
         return f"{self.model.name} v{self.version}"
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:version", kwargs={"name": self.model.name, "version": self.version})
+        return reverse(
+            "registry:version", kwargs={"name": self.model.name, "version": self.version}
+        )
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Model artifacts are never deleted; deprecate the version instead.")

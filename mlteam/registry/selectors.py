@@ -1,12 +1,26 @@
 """Reads of the registry, ready-joined for pages, the API and the CLI."""
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from .enums import AuditAction, Stage
-from .models import AuditEvent, Model, ModelArtifact
+from mlteam.evals.models import Benchmark, EvalResult
+from mlteam.evals.selectors import latest_results_by_benchmark
+from mlteam.roster.models import MLTeamMember, ModelConsumer
+
+from .enums import AuditAction, CriterionKind, PromotionState, Stage
+from .gates import ItemCheck, checklist_evaluate, criteria_evaluate
+from .models import (
+    AuditEvent,
+    ChecklistItem,
+    GateCriterion,
+    HandoffProtocol,
+    Model,
+    ModelArtifact,
+    PromotionRequest,
+)
 
 
 def artifact_timeline(artifact: ModelArtifact) -> QuerySet[AuditEvent]:
@@ -20,7 +34,11 @@ def artifact_timeline(artifact: ModelArtifact) -> QuerySet[AuditEvent]:
 
 def model_timeline(model: Model) -> QuerySet[AuditEvent]:
     """Everything that happened to a model and its versions, newest first."""
-    return AuditEvent.objects.filter(model=model).select_related("actor", "artifact").order_by("-at", "-id")
+    return (
+        AuditEvent.objects.filter(model=model)
+        .select_related("actor", "artifact")
+        .order_by("-at", "-id")
+    )
 
 
 def model_production_at(model: Model, at: datetime | None = None) -> ModelArtifact | None:
@@ -40,3 +58,256 @@ def model_production_at(model: Model, at: datetime | None = None) -> ModelArtifa
     if last is None or last.to_state != Stage.PRODUCTION:
         return None
     return last.artifact
+
+
+# --- Reads for the registry's web pages ---------------------------------------------------------
+# Each returns everything its page shows in a fixed number of queries, whatever the row count.
+
+
+def models_for_registry() -> QuerySet[Model]:
+    """Models with their production version and the stage of their latest version."""
+    production = ModelArtifact.objects.filter(model=OuterRef("pk"), status=Stage.PRODUCTION)
+    latest = ModelArtifact.objects.filter(model=OuterRef("pk"), version=OuterRef("last_version"))
+    return Model.objects.select_related("team").annotate(
+        production_version=Subquery(production.values("version")[:1]),
+        latest_status=Subquery(latest.values("status")[:1]),
+    )
+
+
+def model_tasks() -> list[tuple[str, str]]:
+    """Every task some model serves, as form choices."""
+    tasks = Model.objects.order_by("task").values_list("task", flat=True).distinct()
+    return [(task, task) for task in tasks]
+
+
+def model_versions(model: Model) -> list[ModelArtifact]:
+    """A model's versions, newest first, each with ``key_scores`` (latest result per benchmark)
+    and ``pending_request`` (its open promotion request or None)."""
+    versions = list(model.artifacts.select_related("owner__user").order_by("-version"))
+    results = (
+        EvalResult.objects.filter(artifact__model=model)
+        .select_related("benchmark")
+        .order_by("artifact_id", "benchmark__name", "-recorded_at", "-id")
+    )
+    latest: dict[int, dict[int, EvalResult]] = {}
+    for result in results:
+        latest.setdefault(result.artifact_id, {}).setdefault(result.benchmark_id, result)
+    pending = {
+        p.artifact_id: p
+        for p in PromotionRequest.objects.filter(
+            artifact__model=model, state=PromotionState.PENDING
+        )
+    }
+    for artifact in versions:
+        artifact.key_scores = list(latest.get(artifact.pk, {}).values())
+        artifact.pending_request = pending.get(artifact.pk)
+    return versions
+
+
+def model_consumers(model: Model) -> QuerySet[ModelConsumer]:
+    return ModelConsumer.objects.filter(model=model).select_related("team").order_by("team__name")
+
+
+def artifact_for_page(name: str, version: int) -> ModelArtifact:
+    """One version with everything its page shows joined in; raises DoesNotExist."""
+    return ModelArtifact.objects.select_related(
+        "model__team", "owner__user", "owner__role", "source_run__experiment", "card"
+    ).get(model__name=name, version=version)
+
+
+@dataclass
+class GatePreview:
+    """A protocol the version could go through next, and its checklist evaluated for it now."""
+
+    protocol: HandoffProtocol
+    checks: list[ItemCheck]
+
+    @property
+    def machine_checks(self) -> list[ItemCheck]:
+        return [c for c in self.checks if c.kind != CriterionKind.MANUAL]
+
+    @property
+    def machine_passing(self) -> int:
+        return sum(1 for c in self.machine_checks if c.satisfied)
+
+
+def next_gates(artifact: ModelArtifact) -> list[GatePreview]:
+    """The active protocols leaving the version's stage, each with its checklist preview."""
+    criteria = GateCriterion.objects.select_related("benchmark").order_by("position", "id")
+    protocols = (
+        HandoffProtocol.objects.filter(from_stage=artifact.status, active=True)
+        .select_related("responsible_role")
+        .prefetch_related(Prefetch("criteria", queryset=criteria))
+        .order_by("to_stage")
+    )
+    return [
+        GatePreview(protocol, criteria_evaluate(artifact, list(protocol.criteria.all())))
+        for protocol in protocols
+    ]
+
+
+@dataclass
+class ScoreRow:
+    """A benchmark score of a version and, for each next gate measuring it, pass or fail."""
+
+    benchmark: Benchmark
+    result: EvalResult | None
+    gate_checks: list[tuple[HandoffProtocol, ItemCheck]] = field(default_factory=list)
+
+
+def version_scores(artifact: ModelArtifact, gates: list[GatePreview]) -> list[ScoreRow]:
+    """Latest result per benchmark, plus benchmarks a next gate needs but nobody measured."""
+    rows: dict[int, ScoreRow] = {
+        r.benchmark_id: ScoreRow(r.benchmark, r)
+        for r in latest_results_by_benchmark(artifact).values()
+    }
+    for gate in gates:
+        for check in gate.checks:
+            if check.kind != CriterionKind.METRIC:
+                continue
+            benchmark = check.item.benchmark
+            row = rows.setdefault(benchmark.pk, ScoreRow(benchmark, None))
+            row.gate_checks.append((gate.protocol, check))
+    return sorted(rows.values(), key=lambda row: row.benchmark.name)
+
+
+def pending_request_of(artifact: ModelArtifact) -> PromotionRequest | None:
+    return artifact.promotions.filter(state=PromotionState.PENDING).first()
+
+
+def promotions_for_list() -> QuerySet[PromotionRequest]:
+    return PromotionRequest.objects.select_related(
+        "artifact__model", "requested_by__user", "responsible_role", "decided_by__user"
+    )
+
+
+def promotions_waiting_for(member: MLTeamMember | None) -> QuerySet[PromotionRequest]:
+    """Pending requests ``member`` may sign: their role signs, not their own request, and not
+    their own version unless the protocol allows owners (the engine's rules)."""
+    if member is None or not member.is_active:
+        return promotions_for_list().none()
+    return (
+        promotions_for_list()
+        .filter(state=PromotionState.PENDING, responsible_role_id=member.role_id)
+        .exclude(requested_by=member)
+        .exclude(Q(allow_owner_approval=False) & Q(artifact__owner=member))
+    )
+
+
+def promotions_requested_by(member: MLTeamMember | None) -> QuerySet[PromotionRequest]:
+    if member is None:
+        return promotions_for_list().none()
+    return promotions_for_list().filter(requested_by=member)
+
+
+def promotion_for_page(pk: int) -> PromotionRequest:
+    """One request with its artifact, people and roles joined in; raises DoesNotExist."""
+    return PromotionRequest.objects.select_related(
+        "artifact__model__team",
+        "artifact__owner__user",
+        "artifact__card",
+        "protocol",
+        "requested_by__user",
+        "responsible_role",
+        "decided_by__user",
+        "replaces",
+    ).get(pk=pk)
+
+
+def promotion_checks(request: PromotionRequest) -> list[ItemCheck]:
+    """The checklist verdicts: live while pending, as frozen at approval afterwards."""
+    if request.state != PromotionState.APPROVED:
+        return checklist_evaluate(request)
+    items = request.items.select_related("benchmark", "ticked_by__user").order_by("position")
+    return [_frozen_check(item) for item in items]
+
+
+def _frozen_check(item: ChecklistItem) -> ItemCheck:
+    if item.kind == CriterionKind.MANUAL:
+        return ItemCheck(item, item.ticked, f"signed by {item.ticked_by} — {item.evidence}")
+    satisfied = bool(item.satisfied_at_decision)
+    verdict = "satisfied" if satisfied else "not satisfied"
+    return ItemCheck(item, satisfied, f"{verdict} at approval", observed=item.observed_value)
+
+
+def promotion_events(request: PromotionRequest) -> QuerySet[AuditEvent]:
+    return (
+        AuditEvent.objects.filter(promotion=request)
+        .select_related("actor", "artifact__model", "promotion")
+        .order_by("at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class SignOffRights:
+    """What the viewer may do on a promotion page, and in plain words why not.
+
+    Mirrors the engine's rules so buttons can explain themselves; the views still call the
+    engine for every action, and its message wins if the two ever disagree.
+    """
+
+    can_tick: bool
+    tick_blocker: str
+    can_approve: bool
+    approve_blocker: str
+    can_reject: bool
+    reject_blocker: str
+    can_withdraw: bool
+    withdraw_blocker: str
+
+
+def signoff_rights(
+    request: PromotionRequest,
+    member: MLTeamMember | None,
+    checks: list[ItemCheck],
+    *,
+    member_is_ml_lead: bool = False,
+) -> SignOffRights:
+    """Pure: decides from the request, the viewer and the evaluated checklist alone."""
+    if request.state != PromotionState.PENDING:
+        done = f"This request was already {request.state}; nothing more can be decided."
+        return SignOffRights(False, done, False, done, False, done, False, done)
+    if member is None:
+        nobody = "You have no roster entry; ask an ML lead to add you to a team."
+        return SignOffRights(False, nobody, False, nobody, False, nobody, False, nobody)
+    sign_blocker = _gate_owner_blocker(request, member)
+    approve_blocker = sign_blocker or _approval_blocker(request, member, checks)
+    withdraw_blocker = ""
+    if member.pk != request.requested_by_id and not member_is_ml_lead:
+        withdraw_blocker = (
+            f"Only {request.requested_by} (who requested it) or an ML lead can withdraw it."
+        )
+    return SignOffRights(
+        not sign_blocker,
+        sign_blocker,
+        not approve_blocker,
+        approve_blocker,
+        not sign_blocker,
+        sign_blocker,
+        not withdraw_blocker,
+        withdraw_blocker,
+    )
+
+
+def _gate_owner_blocker(request: PromotionRequest, member: MLTeamMember) -> str:
+    role = request.responsible_role.name
+    if not member.is_active:
+        return "You are no longer an active member, so you cannot sign gates."
+    if member.role_id != request.responsible_role_id:
+        return f"Only a holder of '{role}' can sign this gate; you hold '{member.role.name}'."
+    if member.pk == request.requested_by_id:
+        return f"You requested this promotion; another holder of '{role}' must sign it off."
+    return ""
+
+
+def _approval_blocker(request: PromotionRequest, member: MLTeamMember, checks: list) -> str:
+    role = request.responsible_role.name
+    if not request.allow_owner_approval and member.pk == request.artifact.owner_id:
+        return f"You own {request.artifact}; another holder of '{role}' must approve it."
+    open_items = [c for c in checks if not c.satisfied]
+    if open_items:
+        count = len(open_items)
+        return f"{count} gate item{'s' if count > 1 else ''} still open: " + "; ".join(
+            f"'{c.item.statement}'" for c in open_items
+        )
+    return ""

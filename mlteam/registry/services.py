@@ -47,11 +47,18 @@ def model_create(
     if not name:
         raise InvalidInput("invalid_name", "A model needs a name.")
     if Model.objects.filter(name=name).exists():
-        raise Conflict("duplicate_model", f"A model named '{name}' already exists; pick another name.")
+        raise Conflict(
+            "duplicate_model", f"A model named '{name}' already exists; pick another name."
+        )
     at = at or timezone.now()
     with transaction.atomic():
         model = Model.objects.create(
-            name=name, team=team, task=task.strip(), description=description, created_at=at, updated_at=at
+            name=name,
+            team=team,
+            task=task.strip(),
+            description=description,
+            created_at=at,
+            updated_at=at,
         )
         audit_record(
             action=AuditAction.MODEL_CREATED,
@@ -103,7 +110,10 @@ def artifact_register(
             at=at,
             to_state=Stage.EXPERIMENTAL,
             artifact=artifact,
-            details={"artifact_uri": artifact_uri, "source_run": source_run.pk if source_run else None},
+            details={
+                "artifact_uri": artifact_uri,
+                "source_run": source_run.pk if source_run else None,
+            },
         )
     return artifact
 
@@ -119,7 +129,9 @@ def _stage(value: str) -> Stage:
         return Stage(value)
     except ValueError:
         choices = ", ".join(Stage.values)
-        raise InvalidInput("unknown_stage", f"'{value}' is not a stage; use one of: {choices}.") from None
+        raise InvalidInput(
+            "unknown_stage", f"'{value}' is not a stage; use one of: {choices}."
+        ) from None
 
 
 def promotion_request(
@@ -139,7 +151,9 @@ def promotion_request(
     _require_team_member(actor, artifact.model.team, "request promotions of this model")
     at = at or timezone.now()
     with transaction.atomic():
-        artifact = ModelArtifact.objects.select_for_update().select_related("model").get(pk=artifact.pk)
+        artifact = (
+            ModelArtifact.objects.select_for_update().select_related("model").get(pk=artifact.pk)
+        )
         protocol = _protocol_for(artifact.status, target)
         pending = artifact.promotions.filter(state=PromotionState.PENDING).first()
         if pending is not None:
@@ -200,8 +214,10 @@ def _protocol_for(from_stage: str, to_stage: str) -> HandoffProtocol:
     protocol = protocols_from(from_stage).filter(to_stage=to_stage).first()
     if protocol is None:
         possible = [p.to_stage for p in protocols_from(from_stage)]
-        hint = f"from {from_stage} you can request: {', '.join(possible)}" if possible else (
-            f"nothing leaves {from_stage}"
+        hint = (
+            f"from {from_stage} you can request: {', '.join(possible)}"
+            if possible
+            else (f"nothing leaves {from_stage}")
         )
         raise InvalidInput(
             "no_protocol",
@@ -278,7 +294,9 @@ def promotion_item_tick(
         item.ticked_at = at if ticked else None
         item.save(update_fields=["ticked", "evidence", "ticked_by", "ticked_at"])
         audit_record(
-            action=AuditAction.PROMOTION_ITEM_TICKED if ticked else AuditAction.PROMOTION_ITEM_UNTICKED,
+            action=AuditAction.PROMOTION_ITEM_TICKED
+            if ticked
+            else AuditAction.PROMOTION_ITEM_UNTICKED,
             summary=f"{actor} {'signed' if ticked else 'unsigned'} '{item.statement}' on #{request.pk}",
             actor=actor.user,
             at=at,
@@ -304,8 +322,10 @@ def promotion_approve(
     with transaction.atomic():
         request = _lock_pending(request)
         _require_gate_owner(request, actor)
-        artifact = ModelArtifact.objects.select_for_update().select_related("model").get(
-            pk=request.artifact_id
+        artifact = (
+            ModelArtifact.objects.select_for_update()
+            .select_related("model")
+            .get(pk=request.artifact_id)
         )
         if not request.allow_owner_approval and actor.pk == artifact.owner_id:
             raise NotAllowed(
@@ -376,7 +396,9 @@ def _transition(artifact, to_stage, actor, at, *, request, superseded_by=None) -
             f"{artifact.model.name} already has a version in production; reload and review again.",
         ) from None
     Model.objects.filter(pk=artifact.model_id).update(updated_at=at)
-    reason = f"superseded by v{superseded_by.version}" if superseded_by else f"request #{request.pk}"
+    reason = (
+        f"superseded by v{superseded_by.version}" if superseded_by else f"request #{request.pk}"
+    )
     audit_record(
         action=AuditAction.ARTIFACT_TRANSITIONED,
         summary=f"{artifact} {from_stage} → {to_stage} ({reason})",
@@ -408,12 +430,16 @@ def promotion_reject(
     """
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("reason_required", "Say why you reject this request (a reason is required).")
+        raise InvalidInput(
+            "reason_required", "Say why you reject this request (a reason is required)."
+        )
     at = at or timezone.now()
     with transaction.atomic():
         request = _lock_pending(request)
         _require_gate_owner(request, actor)
-        return _close(request, PromotionState.REJECTED, actor, at, reason, AuditAction.PROMOTION_REJECTED)
+        return _close(
+            request, PromotionState.REJECTED, actor, at, reason, AuditAction.PROMOTION_REJECTED
+        )
 
 
 def promotion_withdraw(
@@ -428,7 +454,9 @@ def promotion_withdraw(
                 "not_requester",
                 f"Only {request.requested_by} (who requested it) or an ML lead can withdraw #{request.pk}.",
             )
-        return _close(request, PromotionState.WITHDRAWN, actor, at, note, AuditAction.PROMOTION_WITHDRAWN)
+        return _close(
+            request, PromotionState.WITHDRAWN, actor, at, note, AuditAction.PROMOTION_WITHDRAWN
+        )
 
 
 def _close(request, state, actor, at, note, action) -> PromotionRequest:

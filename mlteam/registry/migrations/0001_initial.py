@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,117 +15,316 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ChecklistItem',
+            name="ChecklistItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(choices=[('manual', 'Manual sign-off'), ('metric', 'Metric threshold'), ('card_complete', 'Model card complete')], max_length=16)),
-                ('statement', models.CharField(max_length=255)),
-                ('comparator', models.CharField(blank=True, choices=[('gte', '≥'), ('gt', '>'), ('lte', '≤'), ('lt', '<')], max_length=3)),
-                ('threshold', models.FloatField(blank=True, null=True)),
-                ('ticked', models.BooleanField(default=False)),
-                ('evidence', models.TextField(blank=True)),
-                ('ticked_at', models.DateTimeField(blank=True, null=True)),
-                ('observed_value', models.FloatField(blank=True, null=True)),
-                ('satisfied_at_decision', models.BooleanField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Manual sign-off"),
+                            ("metric", "Metric threshold"),
+                            ("card_complete", "Model card complete"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("statement", models.CharField(max_length=255)),
+                (
+                    "comparator",
+                    models.CharField(
+                        blank=True,
+                        choices=[("gte", "≥"), ("gt", ">"), ("lte", "≤"), ("lt", "<")],
+                        max_length=3,
+                    ),
+                ),
+                ("threshold", models.FloatField(blank=True, null=True)),
+                ("ticked", models.BooleanField(default=False)),
+                ("evidence", models.TextField(blank=True)),
+                ("ticked_at", models.DateTimeField(blank=True, null=True)),
+                ("observed_value", models.FloatField(blank=True, null=True)),
+                ("satisfied_at_decision", models.BooleanField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['request', 'position'],
+                "ordering": ["request", "position"],
             },
         ),
         migrations.CreateModel(
-            name='GateCriterion',
+            name="GateCriterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('kind', models.CharField(choices=[('manual', 'Manual sign-off'), ('metric', 'Metric threshold'), ('card_complete', 'Model card complete')], max_length=16)),
-                ('statement', models.CharField(max_length=255)),
-                ('comparator', models.CharField(blank=True, choices=[('gte', '≥'), ('gt', '>'), ('lte', '≤'), ('lt', '<')], max_length=3)),
-                ('threshold', models.FloatField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Manual sign-off"),
+                            ("metric", "Metric threshold"),
+                            ("card_complete", "Model card complete"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("statement", models.CharField(max_length=255)),
+                (
+                    "comparator",
+                    models.CharField(
+                        blank=True,
+                        choices=[("gte", "≥"), ("gt", ">"), ("lte", "≤"), ("lt", "<")],
+                        max_length=3,
+                    ),
+                ),
+                ("threshold", models.FloatField(blank=True, null=True)),
             ],
             options={
-                'verbose_name_plural': 'gate criteria',
-                'ordering': ['protocol', 'position', 'id'],
+                "verbose_name_plural": "gate criteria",
+                "ordering": ["protocol", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HandoffProtocol',
+            name="HandoffProtocol",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True)),
-                ('from_stage', models.CharField(choices=[('experimental', 'Experimental'), ('staging', 'Staging'), ('production', 'Production'), ('deprecated', 'Deprecated')], max_length=16)),
-                ('to_stage', models.CharField(choices=[('experimental', 'Experimental'), ('staging', 'Staging'), ('production', 'Production'), ('deprecated', 'Deprecated')], max_length=16)),
-                ('allow_owner_approval', models.BooleanField(default=False, help_text="Whether the artifact's owner may sign off (never their own request).")),
-                ('active', models.BooleanField(db_index=True, default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "from_stage",
+                    models.CharField(
+                        choices=[
+                            ("experimental", "Experimental"),
+                            ("staging", "Staging"),
+                            ("production", "Production"),
+                            ("deprecated", "Deprecated"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "to_stage",
+                    models.CharField(
+                        choices=[
+                            ("experimental", "Experimental"),
+                            ("staging", "Staging"),
+                            ("production", "Production"),
+                            ("deprecated", "Deprecated"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "allow_owner_approval",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Whether the artifact's owner may sign off (never their own request).",
+                    ),
+                ),
+                ("active", models.BooleanField(db_index=True, default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['from_stage', 'to_stage', 'name'],
+                "ordering": ["from_stage", "to_stage", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Model',
+            name="Model",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(help_text='Lowercase letters, digits and dashes; used in URLs.', max_length=120, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('task', models.CharField(db_index=True, help_text='e.g. text-classification.', max_length=80)),
-                ('last_version', models.PositiveIntegerField(default=0, editable=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.SlugField(
+                        help_text="Lowercase letters, digits and dashes; used in URLs.",
+                        max_length=120,
+                        unique=True,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "task",
+                    models.CharField(
+                        db_index=True, help_text="e.g. text-classification.", max_length=80
+                    ),
+                ),
+                ("last_version", models.PositiveIntegerField(default=0, editable=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ModelArtifact',
+            name="ModelArtifact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(editable=False)),
-                ('status', models.CharField(choices=[('experimental', 'Experimental'), ('staging', 'Staging'), ('production', 'Production'), ('deprecated', 'Deprecated')], default='experimental', editable=False, max_length=16)),
-                ('artifact_uri', models.CharField(blank=True, max_length=500)),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('status_changed_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("experimental", "Experimental"),
+                            ("staging", "Staging"),
+                            ("production", "Production"),
+                            ("deprecated", "Deprecated"),
+                        ],
+                        default="experimental",
+                        editable=False,
+                        max_length=16,
+                    ),
+                ),
+                ("artifact_uri", models.CharField(blank=True, max_length=500)),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("status_changed_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name': 'model artifact',
-                'ordering': ['model__name', '-version'],
+                "verbose_name": "model artifact",
+                "ordering": ["model__name", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='PromotionRequest',
+            name="PromotionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_stage', models.CharField(choices=[('experimental', 'Experimental'), ('staging', 'Staging'), ('production', 'Production'), ('deprecated', 'Deprecated')], max_length=16)),
-                ('to_stage', models.CharField(choices=[('experimental', 'Experimental'), ('staging', 'Staging'), ('production', 'Production'), ('deprecated', 'Deprecated')], max_length=16)),
-                ('allow_owner_approval', models.BooleanField(default=False)),
-                ('requested_at', models.DateTimeField(db_index=True)),
-                ('note', models.TextField(blank=True)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], db_index=True, default='pending', editable=False, max_length=16)),
-                ('decided_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('decision_note', models.TextField(blank=True, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_stage",
+                    models.CharField(
+                        choices=[
+                            ("experimental", "Experimental"),
+                            ("staging", "Staging"),
+                            ("production", "Production"),
+                            ("deprecated", "Deprecated"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "to_stage",
+                    models.CharField(
+                        choices=[
+                            ("experimental", "Experimental"),
+                            ("staging", "Staging"),
+                            ("production", "Production"),
+                            ("deprecated", "Deprecated"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("allow_owner_approval", models.BooleanField(default=False)),
+                ("requested_at", models.DateTimeField(db_index=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        editable=False,
+                        max_length=16,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("decision_note", models.TextField(blank=True, editable=False)),
             ],
             options={
-                'ordering': ['-requested_at', '-id'],
+                "ordering": ["-requested_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('action', models.CharField(choices=[('model.created', 'Model created'), ('artifact.registered', 'Version registered'), ('artifact.transitioned', 'Stage changed'), ('promotion.requested', 'Promotion requested'), ('promotion.item_ticked', 'Gate item signed'), ('promotion.item_unticked', 'Gate item sign-off removed'), ('promotion.approved', 'Promotion approved'), ('promotion.rejected', 'Promotion rejected'), ('promotion.withdrawn', 'Promotion withdrawn'), ('protocol.changed', 'Handoff protocol changed'), ('card.updated', 'Model card updated'), ('card.imported', 'Model card imported'), ('eval.recorded', 'Eval result recorded'), ('roster.joined', 'Member joined'), ('roster.left', 'Member left'), ('roster.role_changed', 'Role changed'), ('roster.orientation_changed', 'Orientation changed'), ('roster.moved', 'Moved team'), ('roster.embedded', 'Embedding changed'), ('roster.target_set', 'Orientation target set'), ('roster.team_changed', 'Team changed')], db_index=True, max_length=40)),
-                ('from_state', models.CharField(blank=True, max_length=40)),
-                ('to_state', models.CharField(blank=True, max_length=40)),
-                ('summary', models.CharField(max_length=300)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_events', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("model.created", "Model created"),
+                            ("artifact.registered", "Version registered"),
+                            ("artifact.transitioned", "Stage changed"),
+                            ("promotion.requested", "Promotion requested"),
+                            ("promotion.item_ticked", "Gate item signed"),
+                            ("promotion.item_unticked", "Gate item sign-off removed"),
+                            ("promotion.approved", "Promotion approved"),
+                            ("promotion.rejected", "Promotion rejected"),
+                            ("promotion.withdrawn", "Promotion withdrawn"),
+                            ("protocol.changed", "Handoff protocol changed"),
+                            ("card.updated", "Model card updated"),
+                            ("card.imported", "Model card imported"),
+                            ("eval.recorded", "Eval result recorded"),
+                            ("roster.joined", "Member joined"),
+                            ("roster.left", "Member left"),
+                            ("roster.role_changed", "Role changed"),
+                            ("roster.orientation_changed", "Orientation changed"),
+                            ("roster.moved", "Moved team"),
+                            ("roster.embedded", "Embedding changed"),
+                            ("roster.target_set", "Orientation target set"),
+                            ("roster.team_changed", "Team changed"),
+                        ],
+                        db_index=True,
+                        max_length=40,
+                    ),
+                ),
+                ("from_state", models.CharField(blank=True, max_length=40)),
+                ("to_state", models.CharField(blank=True, max_length=40)),
+                ("summary", models.CharField(max_length=300)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
     ]

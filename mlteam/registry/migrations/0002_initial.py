@@ -5,192 +5,345 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('evals', '0002_initial'),
-        ('registry', '0001_initial'),
-        ('roster', '0001_initial'),
-        ('tracking', '0001_initial'),
+        ("evals", "0002_initial"),
+        ("registry", "0001_initial"),
+        ("roster", "0001_initial"),
+        ("tracking", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditevent',
-            name='member',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='roster.mlteammember'),
+            model_name="auditevent",
+            name="member",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="roster.mlteammember",
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='roster.team'),
+            model_name="auditevent",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="roster.team",
+            ),
         ),
         migrations.AddField(
-            model_name='checklistitem',
-            name='benchmark',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='evals.benchmark'),
+            model_name="checklistitem",
+            name="benchmark",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="evals.benchmark",
+            ),
         ),
         migrations.AddField(
-            model_name='checklistitem',
-            name='ticked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='roster.mlteammember'),
+            model_name="checklistitem",
+            name="ticked_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="roster.mlteammember",
+            ),
         ),
         migrations.AddField(
-            model_name='gatecriterion',
-            name='benchmark',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='criteria', to='evals.benchmark'),
+            model_name="gatecriterion",
+            name="benchmark",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="criteria",
+                to="evals.benchmark",
+            ),
         ),
         migrations.AddField(
-            model_name='handoffprotocol',
-            name='responsible_role',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='protocols', to='roster.role'),
+            model_name="handoffprotocol",
+            name="responsible_role",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="protocols",
+                to="roster.role",
+            ),
         ),
         migrations.AddField(
-            model_name='gatecriterion',
-            name='protocol',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='registry.handoffprotocol'),
+            model_name="gatecriterion",
+            name="protocol",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="criteria",
+                to="registry.handoffprotocol",
+            ),
         ),
         migrations.AddField(
-            model_name='model',
-            name='team',
-            field=models.ForeignKey(help_text='Owning team.', on_delete=django.db.models.deletion.PROTECT, related_name='models', to='roster.team'),
+            model_name="model",
+            name="team",
+            field=models.ForeignKey(
+                help_text="Owning team.",
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="models",
+                to="roster.team",
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='model',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='registry.model'),
+            model_name="auditevent",
+            name="model",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="registry.model",
+            ),
         ),
         migrations.AddField(
-            model_name='modelartifact',
-            name='model',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='artifacts', to='registry.model'),
+            model_name="modelartifact",
+            name="model",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="artifacts",
+                to="registry.model",
+            ),
         ),
         migrations.AddField(
-            model_name='modelartifact',
-            name='owner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_artifacts', to='roster.mlteammember'),
+            model_name="modelartifact",
+            name="owner",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="owned_artifacts",
+                to="roster.mlteammember",
+            ),
         ),
         migrations.AddField(
-            model_name='modelartifact',
-            name='source_run',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='artifacts', to='tracking.run'),
+            model_name="modelartifact",
+            name="source_run",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="artifacts",
+                to="tracking.run",
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='artifact',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='registry.modelartifact'),
+            model_name="auditevent",
+            name="artifact",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="registry.modelartifact",
+            ),
         ),
         migrations.AddField(
-            model_name='promotionrequest',
-            name='artifact',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='promotions', to='registry.modelartifact'),
+            model_name="promotionrequest",
+            name="artifact",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="promotions",
+                to="registry.modelartifact",
+            ),
         ),
         migrations.AddField(
-            model_name='promotionrequest',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='promotion_decisions', to='roster.mlteammember'),
+            model_name="promotionrequest",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="promotion_decisions",
+                to="roster.mlteammember",
+            ),
         ),
         migrations.AddField(
-            model_name='promotionrequest',
-            name='protocol',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='promotions', to='registry.handoffprotocol'),
+            model_name="promotionrequest",
+            name="protocol",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="promotions",
+                to="registry.handoffprotocol",
+            ),
         ),
         migrations.AddField(
-            model_name='promotionrequest',
-            name='replaces',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.modelartifact'),
+            model_name="promotionrequest",
+            name="replaces",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="registry.modelartifact",
+            ),
         ),
         migrations.AddField(
-            model_name='promotionrequest',
-            name='requested_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='promotion_requests', to='roster.mlteammember'),
+            model_name="promotionrequest",
+            name="requested_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="promotion_requests",
+                to="roster.mlteammember",
+            ),
         ),
         migrations.AddField(
-            model_name='promotionrequest',
-            name='responsible_role',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='roster.role'),
+            model_name="promotionrequest",
+            name="responsible_role",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="roster.role"
+            ),
         ),
         migrations.AddField(
-            model_name='checklistitem',
-            name='request',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='registry.promotionrequest'),
+            model_name="checklistitem",
+            name="request",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="items",
+                to="registry.promotionrequest",
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='promotion',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='registry.promotionrequest'),
+            model_name="auditevent",
+            name="promotion",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="registry.promotionrequest",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='handoffprotocol',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True)), fields=('from_stage', 'to_stage'), name='protocol_one_active_per_transition'),
+            model_name="handoffprotocol",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("active", True)),
+                fields=("from_stage", "to_stage"),
+                name="protocol_one_active_per_transition",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='handoffprotocol',
-            constraint=models.CheckConstraint(condition=models.Q(('from_stage', models.F('to_stage')), _negated=True), name='protocol_changes_stage'),
+            model_name="handoffprotocol",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_stage", models.F("to_stage")), _negated=True),
+                name="protocol_changes_stage",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gatecriterion',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'metric'), _negated=True), models.Q(('benchmark__isnull', False), ('threshold__isnull', False), models.Q(('comparator', ''), _negated=True)), _connector='OR'), name='criterion_metric_complete'),
+            model_name="gatecriterion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "metric"), _negated=True),
+                    models.Q(
+                        ("benchmark__isnull", False),
+                        ("threshold__isnull", False),
+                        models.Q(("comparator", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="criterion_metric_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gatecriterion',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['manual', 'metric', 'card_complete'])), name='criterion_kind_valid'),
+            model_name="gatecriterion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["manual", "metric", "card_complete"])),
+                name="criterion_kind_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='modelartifact',
-            index=models.Index(fields=['status', 'model'], name='registry_mo_status_8b0d38_idx'),
+            model_name="modelartifact",
+            index=models.Index(fields=["status", "model"], name="registry_mo_status_8b0d38_idx"),
         ),
         migrations.AddIndex(
-            model_name='modelartifact',
-            index=models.Index(fields=['owner', 'status'], name='registry_mo_owner_i_13fd74_idx'),
+            model_name="modelartifact",
+            index=models.Index(fields=["owner", "status"], name="registry_mo_owner_i_13fd74_idx"),
         ),
         migrations.AddConstraint(
-            model_name='modelartifact',
-            constraint=models.UniqueConstraint(fields=('model', 'version'), name='artifact_version_unique'),
+            model_name="modelartifact",
+            constraint=models.UniqueConstraint(
+                fields=("model", "version"), name="artifact_version_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='modelartifact',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'production')), fields=('model',), name='artifact_one_production_per_model'),
+            model_name="modelartifact",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "production")),
+                fields=("model",),
+                name="artifact_one_production_per_model",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='modelartifact',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['experimental', 'staging', 'production', 'deprecated'])), name='artifact_status_valid'),
+            model_name="modelartifact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["experimental", "staging", "production", "deprecated"])
+                ),
+                name="artifact_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='modelartifact',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='artifact_version_positive'),
+            model_name="modelartifact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version__gte", 1)), name="artifact_version_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='promotionrequest',
-            index=models.Index(fields=['state', 'responsible_role'], name='registry_pr_state_1aaaad_idx'),
+            model_name="promotionrequest",
+            index=models.Index(
+                fields=["state", "responsible_role"], name="registry_pr_state_1aaaad_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='promotionrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'pending')), fields=('artifact',), name='promotion_one_pending_per_artifact'),
+            model_name="promotionrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "pending")),
+                fields=("artifact",),
+                name="promotion_one_pending_per_artifact",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='promotionrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['pending', 'approved', 'rejected', 'withdrawn'])), name='promotion_state_valid'),
+            model_name="promotionrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["pending", "approved", "rejected", "withdrawn"])),
+                name="promotion_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checklistitem',
-            constraint=models.UniqueConstraint(fields=('request', 'position'), name='checklist_item_position'),
+            model_name="checklistitem",
+            constraint=models.UniqueConstraint(
+                fields=("request", "position"), name="checklist_item_position"
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['artifact', 'at'], name='registry_au_artifac_2c42c5_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["artifact", "at"], name="registry_au_artifac_2c42c5_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['model', 'action', 'at'], name='registry_au_model_i_ff29a6_idx'),
+            model_name="auditevent",
+            index=models.Index(
+                fields=["model", "action", "at"], name="registry_au_model_i_ff29a6_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['member', 'at'], name='registry_au_member__4b2d53_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["member", "at"], name="registry_au_member__4b2d53_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['team', 'at'], name='registry_au_team_id_21a064_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["team", "at"], name="registry_au_team_id_21a064_idx"),
         ),
     ]

@@ -23,10 +23,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=int, default=0, metavar="N",
-                            help="Also bulk-create N artifacts (experimental) with eval results.")
-        parser.add_argument("--evals-per-artifact", type=int, default=10,
-                            help="Eval results per bulk artifact (default 10).")
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also bulk-create N artifacts (experimental) with eval results.",
+        )
+        parser.add_argument(
+            "--evals-per-artifact",
+            type=int,
+            default=10,
+            help="Eval results per bulk artifact (default 10).",
+        )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
 
     def handle(self, *args, scale: int, evals_per_artifact: int, seed: int, **options):
@@ -41,9 +50,11 @@ class Command(BaseCommand):
             with transaction.atomic():
                 org = build_organisation(rng, now)
                 Replay(org, rng, now).run()
-            self.stdout.write(self.style.SUCCESS(
-                f"Demo organisation created in {time.monotonic() - started:.1f}s."
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo organisation created in {time.monotonic() - started:.1f}s."
+                )
+            )
         if scale:
             started = time.monotonic()
             added = seed_scale(scale, evals_per_artifact=evals_per_artifact, now=now, rng=rng)
@@ -55,9 +66,11 @@ class Command(BaseCommand):
 
     def _print_logins(self) -> None:
         if not settings.DEBUG:
-            self.stdout.write("DEBUG is off: demo logins are disabled (their accounts have no password).")
+            self.stdout.write(
+                "DEBUG is off: demo logins are disabled (their accounts have no password)."
+            )
             return
-        self.stdout.write("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         rows = [
             ("lead", "ML lead — roster, targets, protocols (also admin)"),
             ("gatekeeper", "gate owner — ML Production Engineer, signs staging → production"),

@@ -1,0 +1,105 @@
+"""`manage.py seed_demo`: a realistic organisation, built through the services, idempotent."""
+
+import random
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.utils import timezone
+
+from mlteam.demo.scale import seed_scale
+from mlteam.evals.models import EvalResult
+from mlteam.registry.enums import AuditAction, PromotionState, Stage
+from mlteam.registry.models import AuditEvent, ModelArtifact, PromotionRequest
+from mlteam.roster.enums import Orientation, TeamKind
+from mlteam.roster.models import MLTeamMember, Team
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(**options) -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {m._meta.label: m.objects.count() for m in apps.get_models()}
+
+
+def test_seed_builds_every_stage_team_kind_and_orientation():
+    seed()
+
+    assert set(ModelArtifact.objects.values_list("status", flat=True)) == set(Stage.values)
+    assert set(Team.objects.values_list("kind", flat=True)) == set(TeamKind.values)
+    assert set(MLTeamMember.objects.values_list("orientation", flat=True)) == set(
+        Orientation.values
+    )
+    assert 35 <= MLTeamMember.objects.count() <= 50
+    assert ModelArtifact.objects.values("model").distinct().count() >= 25
+    assert EvalResult.objects.values("benchmark").distinct().count() >= 6
+    assert PromotionRequest.objects.filter(state=PromotionState.PENDING).count() >= 3
+    assert PromotionRequest.objects.filter(state=PromotionState.REJECTED).exists()
+
+
+def test_every_demo_stage_was_reached_through_an_approved_request():
+    seed()
+    for artifact in ModelArtifact.objects.exclude(status=Stage.EXPERIMENTAL):
+        last = (
+            AuditEvent.objects.filter(artifact=artifact, action=AuditAction.ARTIFACT_TRANSITIONED)
+            .select_related("promotion")
+            .order_by("-at", "-id")
+            .first()
+        )
+        assert last is not None and last.to_state == artifact.status, artifact
+        assert last.promotion.state == PromotionState.APPROVED
+        assert last.promotion.decided_by_id != last.promotion.requested_by_id
+        assert last.at < timezone.now()
+
+
+def test_running_it_twice_changes_nothing():
+    seed()
+    before = row_counts()
+
+    output = seed()
+
+    assert "nothing changed" in output
+    assert row_counts() == before
+
+
+def test_demo_logins_exist_only_with_debug(settings):
+    settings.DEBUG = False
+    output = seed()
+    assert "demo logins are disabled" in output
+    assert authenticate(username="gatekeeper", password="mlteam-demo") is None
+
+
+def test_demo_logins_work_with_debug(settings):
+    settings.DEBUG = True
+    output = seed()
+    assert "password for all: mlteam-demo" in output
+    gatekeeper = authenticate(username="gatekeeper", password="mlteam-demo")
+    assert gatekeeper is not None and gatekeeper.member.role.name == "ML Production Engineer"
+
+
+def test_scale_tops_up_the_bulk_registry_to_n():
+    seed()
+    now = timezone.now()
+
+    added = seed_scale(10, evals_per_artifact=3, now=now, rng=random.Random(1))
+    again = seed_scale(10, evals_per_artifact=3, now=now, rng=random.Random(1))
+
+    bulk = ModelArtifact.objects.filter(model__name__startswith="scale-")
+    assert (added, again, bulk.count()) == (10, 0, 10)
+    assert EvalResult.objects.filter(artifact__in=bulk).count() == 30
+    assert set(bulk.values_list("status", flat=True)) == {Stage.EXPERIMENTAL}
+    assert (
+        AuditEvent.objects.filter(artifact__in=bulk, action=AuditAction.ARTIFACT_REGISTERED).count()
+        == 10
+    )
+    versions = sorted(
+        bulk.filter(model__name="scale-model-000000").values_list("version", flat=True)
+    )
+    assert versions == [1, 2, 3, 4]

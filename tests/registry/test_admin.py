@@ -1,0 +1,157 @@
+"""The admin cannot bypass the workflow: status is read-only, audit rows immutable, and gate
+owners decide promotions through the same services."""
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from mlteam.registry.enums import PromotionState, Stage
+from mlteam.registry.models import AuditEvent, ModelArtifact
+
+pytestmark = pytest.mark.django_db
+
+
+def staff(client, member, *codenames):
+    member.user.is_staff = True
+    member.user.save()
+    member.user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    client.force_login(member.user)
+    return client
+
+
+def ready_request(world):
+    artifact = world.register()
+    world.passing_evals(artifact)
+    world.move(artifact, Stage.STAGING)
+    from mlteam.registry import services
+
+    request = services.promotion_request(
+        artifact=artifact, to_stage="production", actor=world.requester
+    )
+    world.sign_manual_items(request, world.gate)
+    return request
+
+
+def test_artifact_status_is_read_only_in_the_admin(client, world):
+    artifact = world.register()
+    staff(client, world.lead, "view_modelartifact", "change_modelartifact", "delete_modelartifact")
+    url = f"/admin/registry/modelartifact/{artifact.pk}/change/"
+
+    page = client.get(url).content.decode()
+    assert 'name="status"' not in page and 'name="artifact_uri"' in page
+
+    client.post(url, {"status": "production", "artifact_uri": "s3://new", "description": ""})
+    artifact.refresh_from_db()
+    assert (artifact.status, artifact.artifact_uri) == (Stage.EXPERIMENTAL, "s3://new")
+
+
+def test_artifacts_cannot_be_deleted_or_added_in_the_admin(client, world):
+    artifact = world.register()
+    staff(
+        client,
+        world.lead,
+        "view_modelartifact",
+        "change_modelartifact",
+        "delete_modelartifact",
+        "add_modelartifact",
+    )
+    assert (
+        client.post(
+            f"/admin/registry/modelartifact/{artifact.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert client.get("/admin/registry/modelartifact/add/").status_code == 403
+    assert ModelArtifact.objects.filter(pk=artifact.pk).exists()
+
+
+def test_audit_events_cannot_be_added_changed_or_deleted_in_the_admin(client, world):
+    world.register()
+    event = AuditEvent.objects.get()
+    client.force_login(world.lead.user)
+    world.lead.user.is_staff = world.lead.user.is_superuser = True
+    world.lead.user.save()
+
+    assert client.get("/admin/registry/auditevent/").status_code == 200
+    assert client.get("/admin/registry/auditevent/add/").status_code == 403
+    client.post(f"/admin/registry/auditevent/{event.pk}/change/", {"summary": "rewritten"})
+    assert (
+        client.post(f"/admin/registry/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    event.refresh_from_db()
+    assert event.summary != "rewritten"
+
+
+def test_promotion_admin_shows_the_checklist(client, world):
+    request = ready_request(world)
+    staff(
+        client, world.gate, "view_promotionrequest", "change_promotionrequest", "view_checklistitem"
+    )
+    page = client.get(f"/admin/registry/promotionrequest/{request.pk}/change/").content.decode()
+    assert "rollback procedure documented and tested" in page
+    assert "p99 latency within SLO" in page
+
+
+def test_gate_owner_approves_selected_requests_through_the_service(client, world):
+    request = ready_request(world)
+    staff(
+        client, world.gate, "view_promotionrequest", "change_promotionrequest", "view_checklistitem"
+    )
+
+    response = client.post(
+        "/admin/registry/promotionrequest/",
+        {"action": "approve_selected", "_selected_action": [request.pk], "reason": ""},
+        follow=True,
+    )
+
+    assert f"#{request.pk}: approved." in response.content.decode()
+    request.refresh_from_db()
+    assert request.state == PromotionState.APPROVED
+    assert ModelArtifact.objects.get(pk=request.artifact_id).status == Stage.PRODUCTION
+
+
+def test_admin_approval_by_the_wrong_role_is_refused_with_the_engine_message(client, world):
+    request = ready_request(world)
+    staff(
+        client,
+        world.evaluator,
+        "view_promotionrequest",
+        "change_promotionrequest",
+        "view_checklistitem",
+    )
+    events = AuditEvent.objects.count()
+
+    response = client.post(
+        "/admin/registry/promotionrequest/",
+        {"action": "approve_selected", "_selected_action": [request.pk]},
+        follow=True,
+    )
+
+    assert (
+        "needs a sign-off by a holder of &#x27;ML Production Engineer&#x27;"
+        in response.content.decode()
+    )
+    request.refresh_from_db()
+    assert request.state == PromotionState.PENDING
+    assert AuditEvent.objects.count() == events
+
+
+def test_admin_rejection_needs_a_reason(client, world):
+    request = ready_request(world)
+    staff(
+        client, world.gate, "view_promotionrequest", "change_promotionrequest", "view_checklistitem"
+    )
+    url = "/admin/registry/promotionrequest/"
+
+    response = client.post(
+        url, {"action": "reject_selected", "_selected_action": [request.pk]}, follow=True
+    )
+    assert "a reason is required" in response.content.decode()
+    request.refresh_from_db()
+    assert request.state == PromotionState.PENDING
+
+    client.post(
+        url, {"action": "reject_selected", "_selected_action": [request.pk], "reason": "too slow"}
+    )
+    request.refresh_from_db()
+    assert (request.state, request.decision_note) == (PromotionState.REJECTED, "too slow")
