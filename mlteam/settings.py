@@ -29,7 +29,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", True)
 # The fallback key only exists so the demo runs with nothing configured; production sets its own.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-mlteam-demo-key-change-me-in-production"
+SECRET_KEY = (
+    os.environ.get("SECRET_KEY") or "django-insecure-mlteam-demo-key-change-me-in-production"
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "mlteam.cards",
     "mlteam.evals",
     "mlteam.tracking",
+    "mlteam.api",
 ]
 
 MIDDLEWARE = [
@@ -136,11 +139,22 @@ DJANGO_TABLES2_TEMPLATE = "core/includes/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mlteam.api.schema.ApiSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Tokens first: their WWW-Authenticate header makes a missing login a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "mlteam.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "mlteam.api.pagination.ApiCursorPagination",
+    "EXCEPTION_HANDLER": "mlteam.api.errors.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "mlteam API",
@@ -150,6 +164,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Like every page and endpoint, the schema and docs need a login or a token.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "mlteam.registry.enums.Stage",
+        "PromotionStateEnum": "mlteam.registry.enums.PromotionState",
+        "CriterionKindEnum": "mlteam.registry.enums.CriterionKind",
+        "TeamKindEnum": "mlteam.roster.enums.TeamKind",
+        "OrientationEnum": "mlteam.roster.enums.Orientation",
+        "RunStatusEnum": "mlteam.tracking.enums.RunStatus",
+    },
 }
 
 # Security: strict by default outside DEBUG so `manage.py check --deploy` passes in production.

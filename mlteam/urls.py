@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("mlteam.cards.urls")),
     path("", include("mlteam.evals.urls")),
     path("", include("mlteam.tracking.urls")),
+    # /api/v1/ (REST), /api/schema/ (OpenAPI), /api/docs/ (Swagger UI), /account/tokens/
+    path("", include("mlteam.api.urls")),
 ]

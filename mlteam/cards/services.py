@@ -1,14 +1,35 @@
-"""Writes to model cards."""
+"""Writes to model cards: starting a version's card, editing sections, importing a card.
 
+Evaluation scores are never written here: a card shows the recorded eval results.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+
+from mlteam.core.errors import InvalidInput, NotAllowed
+from mlteam.registry.audit import audit_record
+from mlteam.registry.enums import AuditAction
+from mlteam.roster.models import MLTeamMember
+from mlteam.roster.permissions import can_work_on_model_of
+
+from .enums import RiskRating
 from .models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS, ModelCard
 
-CARRIED_OVER = [name for name, _ in REQUIRED_SECTIONS + OPTIONAL_SECTIONS] + ["risk_rating", "tags"]
+SECTION_FIELDS = [name for name, _ in REQUIRED_SECTIONS + OPTIONAL_SECTIONS]
+CARRIED_OVER = [*SECTION_FIELDS, "risk_rating", "tags"]
+# Short fields are single-line CharFields; their limits are checked here so a bad value is a
+# clear error instead of a database exception.
+MAX_LENGTHS = {"license": 120, "contact": 255}
+MAX_TAGS, MAX_TAG_LENGTH = 30, 60
 
 
 def card_start_for_artifact(artifact) -> ModelCard:
     """Give a new version its card: a copy of the previous version's, or an empty one."""
     previous = (
-        ModelCard.objects.filter(artifact__model_id=artifact.model_id, artifact__version__lt=artifact.version)
+        ModelCard.objects.filter(
+            artifact__model_id=artifact.model_id, artifact__version__lt=artifact.version
+        )
         .order_by("-artifact__version")
         .first()
     )
@@ -16,30 +37,109 @@ def card_start_for_artifact(artifact) -> ModelCard:
     return ModelCard.objects.create(artifact=artifact, **values)
 
 
-def card_update(*, card: ModelCard, actor, changes: dict, at=None) -> ModelCard:
-    """Change card sections. Side effects: AuditEvent ``card.updated`` naming the sections."""
-    from django.db import transaction
+def card_require_editor(*, card: ModelCard, actor: MLTeamMember | None) -> None:
+    """Members of the owning team (directly or embedded) and ML leads edit a card."""
+    team = card.artifact.model.team
+    if actor is None:
+        raise NotAllowed(
+            "no_roster_entry",
+            "Only members of the owning team can edit model cards; you have no roster entry.",
+        )
+    if not can_work_on_model_of(actor, team):
+        raise NotAllowed(
+            "not_team_member",
+            f"Only members of {team.name} (or an ML lead) can edit the card of {card.artifact}.",
+        )
 
-    from mlteam.registry.audit import audit_record
-    from mlteam.registry.enums import AuditAction
 
-    editable = set(CARRIED_OVER)
-    unknown = sorted(set(changes) - editable)
+def card_clean_changes(changes: dict) -> dict:
+    """Validate and normalise section values; raises InvalidInput naming the first problem."""
+    unknown = sorted(set(changes) - set(CARRIED_OVER))
     if unknown:
-        from mlteam.core.errors import InvalidInput
-
         raise InvalidInput("unknown_section", f"Unknown card section(s): {', '.join(unknown)}.")
+    clean = {}
+    for name, value in changes.items():
+        if name == "tags":
+            clean[name] = _clean_tags(value)
+        elif name == "risk_rating":
+            clean[name] = _clean_risk(value)
+        else:
+            clean[name] = _clean_text(name, value)
+    return clean
+
+
+def _clean_text(name: str, value) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput("invalid_section", f"The {name.replace('_', ' ')} must be text.")
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    limit = MAX_LENGTHS.get(name)
+    if limit is not None:
+        if "\n" in value:
+            raise InvalidInput("invalid_section", f"The {name} must fit on one line.")
+        if len(value) > limit:
+            raise InvalidInput(
+                "section_too_long",
+                f"The {name} is {len(value)} characters long; at most {limit} fit.",
+            )
+    return value
+
+
+def _clean_risk(value) -> str:
+    if value is None:
+        value = ""
+    if isinstance(value, str):
+        value = value.strip().lower()
+    if value not in RiskRating.values:
+        choices = ", ".join(v for v in RiskRating.values if v)
+        raise InvalidInput(
+            "invalid_risk_rating", f"'{value}' is not a risk rating; use one of: {choices}."
+        )
+    return value
+
+
+def _clean_tags(value) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
+        raise InvalidInput("invalid_tags", "Tags must be a list of short words.")
+    tags = []
+    for tag in (t.strip() for t in value):
+        if tag and tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG_LENGTH for t in tags):
+        raise InvalidInput(
+            "invalid_tags", f"At most {MAX_TAGS} tags of at most {MAX_TAG_LENGTH} characters each."
+        )
+    return tags
+
+
+def card_update(
+    *, card: ModelCard, actor: MLTeamMember, changes: dict, at: datetime | None = None
+) -> ModelCard:
+    """Change card sections (only members of the owning team or ML leads).
+
+    Values are validated first; nothing is written when one is wrong. Sections whose value does
+    not change are ignored. Side effects: AuditEvent ``card.updated`` naming the changed sections.
+    """
+    card_require_editor(card=card, actor=actor)
+    clean = card_clean_changes(changes)
+    changed = {name: value for name, value in clean.items() if getattr(card, name) != value}
+    if not changed:
+        return card
     with transaction.atomic():
-        for name, value in changes.items():
+        for name, value in changed.items():
             setattr(card, name, value)
         card.updated_by = actor
-        card.save()
+        # Only the changed columns: someone saving another section meanwhile keeps their edit.
+        card.save(update_fields=[*changed, "updated_by", "updated_at"])
         audit_record(
             action=AuditAction.CARD_UPDATED,
-            summary=f"{actor} updated the card of {card.artifact} ({', '.join(sorted(changes))})",
-            actor=actor.user if actor else None,
+            summary=f"{actor} updated the card of {card.artifact} ({', '.join(sorted(changed))})",
+            actor=actor.user,
             at=at,
             artifact=card.artifact,
-            details={"sections": sorted(changes)},
+            details={"sections": sorted(changed)},
         )
     return card

@@ -3,43 +3,40 @@
 from django.db.models import Count
 
 from mlteam.registry.enums import PromotionState, Stage
-from mlteam.registry.models import AuditEvent, ModelArtifact, PromotionRequest
+from mlteam.registry.models import AuditEvent, ModelArtifact
+from mlteam.registry.selectors import (
+    promotions_for_list,
+    promotions_requested_by,
+    promotions_waiting_for,
+)
 from mlteam.roster.permissions import member_of
 
 RECENT_EVENTS = 15
+LIST_LIMIT = 10
 
 
 def stage_counts() -> list[dict]:
-    counts = dict(
-        ModelArtifact.objects.values_list("status").annotate(n=Count("id")).order_by()
-    )
+    counts = dict(ModelArtifact.objects.values_list("status").annotate(n=Count("id")).order_by())
     return [{"stage": s, "label": s.label, "count": counts.get(s.value, 0)} for s in Stage]
 
 
 def pending_promotions():
-    return (
-        PromotionRequest.objects.filter(state=PromotionState.PENDING)
-        .select_related("artifact__model", "requested_by__user", "responsible_role")
-        .order_by("requested_at")
-    )
+    return promotions_for_list().filter(state=PromotionState.PENDING).order_by("requested_at")
 
 
 def dashboard_context(user) -> dict:
+    """What waits for the signed-in person (the same rules as the promotions inbox), then the
+    registry's state. Lists are capped; each links to the page with everything."""
     member = member_of(user)
-    pending = list(pending_promotions()[:50])
-    waiting_for_me = []
-    my_requests = []
-    if member is not None:
-        waiting_for_me = [
-            p for p in pending if p.responsible_role_id == member.role_id and p.requested_by_id != member.pk
-        ]
-        my_requests = [p for p in pending if p.requested_by_id == member.pk]
     return {
         "member": member,
         "stage_counts": stage_counts(),
-        "pending": pending,
-        "waiting_for_me": waiting_for_me,
-        "my_requests": my_requests,
-        "recent_events": AuditEvent.objects.select_related("actor", "artifact__model", "promotion")
-        .order_by("-at", "-id")[:RECENT_EVENTS],
+        "pending": pending_promotions()[:LIST_LIMIT],
+        "waiting_for_me": promotions_waiting_for(member).order_by("requested_at")[:LIST_LIMIT],
+        "my_requests": promotions_requested_by(member)
+        .filter(state=PromotionState.PENDING)
+        .order_by("requested_at")[:LIST_LIMIT],
+        "recent_events": AuditEvent.objects.select_related(
+            "actor", "artifact__model", "promotion"
+        ).order_by("-at", "-id")[:RECENT_EVENTS],
     }

@@ -5,7 +5,15 @@ from .models import Benchmark, EvalResult
 
 @admin.register(Benchmark)
 class BenchmarkAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "metric", "unit", "higher_is_better", "dataset_version", "owner_team"]
+    list_display = [
+        "slug",
+        "name",
+        "metric",
+        "unit",
+        "higher_is_better",
+        "dataset_version",
+        "owner_team",
+    ]
     list_filter = ["higher_is_better", "owner_team"]
     search_fields = ["slug", "name", "metric"]
     list_select_related = ["owner_team"]
@@ -21,7 +29,15 @@ class EvalResultAdmin(admin.ModelAdmin):
     search_fields = ["artifact__model__name", "benchmark__slug"]
     list_select_related = ["artifact__model", "benchmark", "recorded_by__user"]
     date_hierarchy = "recorded_at"
-    readonly_fields = ["artifact", "benchmark", "value", "recorded_by", "recorded_at", "run", "note"]
+    readonly_fields = [
+        "artifact",
+        "benchmark",
+        "value",
+        "recorded_by",
+        "recorded_at",
+        "run",
+        "note",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -47,7 +47,11 @@ class EvalResult(models.Model):
     )
     recorded_at = models.DateTimeField(db_index=True)
     run = models.ForeignKey(
-        "tracking.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="eval_results"
+        "tracking.Run",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="eval_results",
     )
     note = models.CharField(max_length=255, blank=True)
 

@@ -1,11 +1,23 @@
-"""Reads of eval results: the seed's ``eval_scores`` are the latest result per benchmark."""
+"""Reads of eval results: the seed's ``eval_scores`` are the latest result per benchmark.
 
-from .models import EvalResult
+Results are history: every measurement is kept and the latest one (by ``recorded_at``, then id)
+counts. The leaderboard picks each artifact's latest result with a correlated subquery that
+walks the ``(artifact, benchmark, -recorded_at, -id)`` index, so it stays a single bounded
+query however many results there are.
+"""
+
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, Window
+from django.db.models.functions import Rank
+
+from mlteam.registry.enums import CriterionKind
+from mlteam.registry.models import GateCriterion
+
+from .models import Benchmark, EvalResult
 
 
 def latest_results_by_benchmark(artifact, benchmark_ids=None) -> dict[int, EvalResult]:
     """The latest result of ``artifact`` on each benchmark, keyed by benchmark id (one query)."""
-    results = EvalResult.objects.filter(artifact=artifact).select_related("benchmark")
+    results = EvalResult.objects.filter(artifact=artifact).select_related("benchmark", "run")
     if benchmark_ids is not None:
         results = results.filter(benchmark_id__in=benchmark_ids)
     latest: dict[int, EvalResult] = {}
@@ -18,3 +30,68 @@ def artifact_eval_scores(artifact) -> dict[str, float]:
     """As in the seed: ``{benchmark slug: latest value}``."""
     return {r.benchmark.slug: r.value for r in latest_results_by_benchmark(artifact).values()}
 
+
+def artifact_result_history(artifact) -> QuerySet[EvalResult]:
+    """Every result recorded for one version, newest first."""
+    return (
+        EvalResult.objects.filter(artifact=artifact)
+        .select_related("benchmark", "recorded_by__user", "run")
+        .order_by("-recorded_at", "-id")
+    )
+
+
+def active_metric_criteria() -> QuerySet[GateCriterion]:
+    """Metric criteria of the active protocols: the thresholds the gates apply today."""
+    return (
+        GateCriterion.objects.filter(kind=CriterionKind.METRIC, protocol__active=True)
+        .select_related("protocol", "benchmark")
+        .order_by("protocol__from_stage", "position", "id")
+    )
+
+
+def benchmark_gate_criteria() -> dict[int, list[GateCriterion]]:
+    """Active metric criteria grouped by benchmark id (one query)."""
+    grouped: dict[int, list[GateCriterion]] = {}
+    for criterion in active_metric_criteria():
+        grouped.setdefault(criterion.benchmark_id, []).append(criterion)
+    return grouped
+
+
+def benchmarks_catalogue() -> QuerySet[Benchmark]:
+    """Benchmarks with their owner team and the active gates that use them (two queries)."""
+    return (
+        Benchmark.objects.select_related("owner_team")
+        .prefetch_related(Prefetch("criteria", queryset=active_metric_criteria(), to_attr="gates"))
+        .order_by("name")
+    )
+
+
+def _latest_on(benchmark: Benchmark):
+    return (
+        EvalResult.objects.filter(artifact=OuterRef("artifact"), benchmark=benchmark)
+        .order_by("-recorded_at", "-id")
+        .values("pk")[:1]
+    )
+
+
+def leaderboard(benchmark: Benchmark, *, stage: str | None = None, team=None) -> QuerySet:
+    """The latest result of every artifact on ``benchmark``, best first in its direction.
+
+    Each row is an EvalResult with ``rank`` (ties share a rank) and its artifact, model, team,
+    recorder and run joined in. Filtering by ``stage`` (an artifact status) or ``team`` (the
+    owning team, a Team or its id) ranks within the filtered set. The queryset is lazy: slice
+    or paginate it; counting and one page are one query each.
+    """
+    results = EvalResult.objects.filter(benchmark=benchmark, pk=Subquery(_latest_on(benchmark)))
+    if stage:
+        results = results.filter(artifact__status=stage)
+    if team is not None:
+        results = results.filter(artifact__model__team=team)
+    best_first = F("value").desc() if benchmark.higher_is_better else F("value").asc()
+    return (
+        results.select_related(
+            "artifact__model__team", "artifact__owner__user", "recorded_by__user", "run"
+        )
+        .annotate(rank=Window(Rank(), order_by=best_first))
+        .order_by(best_first, "recorded_at", "id")
+    )

@@ -5,12 +5,13 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
-from mlteam.core.errors import InvalidInput, NotAllowed
+from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
 from mlteam.registry.audit import audit_record
 from mlteam.registry.enums import AuditAction
 from mlteam.roster.models import MLTeamMember
-from mlteam.roster.permissions import can_work_on_model_of
+from mlteam.roster.permissions import can_work_on_model_of, is_ml_lead
 
 from .models import Benchmark, EvalResult
 
@@ -22,16 +23,36 @@ def parse_score(raw) -> float:
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise InvalidInput("invalid_value", f"'{raw}' is not a number; send a value like 0.913.") from None
+        raise InvalidInput(
+            "invalid_value", f"'{raw}' is not a number; send a value like 0.913."
+        ) from None
     if not math.isfinite(value):
-        raise InvalidInput("invalid_value", f"{raw} is not a finite number; NaN and infinity cannot be recorded.")
+        raise InvalidInput(
+            "invalid_value",
+            f"{raw} is not a finite number; NaN and infinity cannot be recorded.",
+        )
     return value
+
+
+def benchmark_resolve(benchmark: Benchmark | str) -> Benchmark:
+    """A Benchmark from itself or its slug; an unknown slug is an InvalidInput listing the known."""
+    if isinstance(benchmark, Benchmark):
+        return benchmark
+    found = Benchmark.objects.filter(slug=str(benchmark or "").strip()).first()
+    if found is None:
+        known = ", ".join(Benchmark.objects.order_by("slug").values_list("slug", flat=True)[:50])
+        raise InvalidInput(
+            "unknown_benchmark",
+            f"There is no benchmark '{benchmark}'; "
+            f"record results on one of: {known or 'none yet'}.",
+        )
+    return found
 
 
 def eval_record(
     *,
     artifact,
-    benchmark: Benchmark,
+    benchmark: Benchmark | str,
     value,
     actor: MLTeamMember,
     run=None,
@@ -40,13 +61,19 @@ def eval_record(
 ) -> EvalResult:
     """Record one result; earlier results stay as history and the latest counts.
 
+    ``benchmark`` is a Benchmark or its slug; it must exist and the value must be finite.
     Side effects: AuditEvent ``eval.recorded``.
     """
     value = parse_score(value)
+    benchmark = benchmark_resolve(benchmark)
+    note = (note or "").strip()
+    if len(note) > 255:
+        raise InvalidInput("note_too_long", f"The note is {len(note)} characters; at most 255 fit.")
     if not can_work_on_model_of(actor, artifact.model.team):
         raise NotAllowed(
             "not_team_member",
-            f"Only members of {artifact.model.team.name} (or an ML lead) can record results for {artifact}.",
+            f"Only members of {artifact.model.team.name} (or an ML lead) can record results "
+            f"for {artifact}.",
         )
     at = at or timezone.now()
     with transaction.atomic():
@@ -68,3 +95,61 @@ def eval_record(
             details={"benchmark": benchmark.slug, "value": value, "run": run.pk if run else None},
         )
     return result
+
+
+BENCHMARK_FIELDS = [
+    "name",
+    "description",
+    "metric",
+    "unit",
+    "higher_is_better",
+    "dataset_version",
+    "owner_team",
+]
+RESERVED_SLUGS = {"new"}
+
+
+def _require_ml_lead(actor: MLTeamMember | None) -> None:
+    if not is_ml_lead(actor):
+        raise NotAllowed("not_ml_lead", "Only ML leads manage the shared benchmarks.")
+
+
+def _refuse_unknown(values: dict) -> None:
+    unknown = sorted(set(values) - set(BENCHMARK_FIELDS))
+    if unknown:
+        fields = ", ".join(unknown)
+        raise InvalidInput("invalid_benchmark", f"Unknown benchmark field(s): {fields}.")
+
+
+def _check_benchmark(values: dict) -> None:
+    for name in ["name", "metric"]:
+        if name in values and not str(values[name] or "").strip():
+            raise InvalidInput("invalid_benchmark", f"A benchmark needs a {name}.")
+    if "owner_team" in values and values["owner_team"] is None:
+        raise InvalidInput("invalid_benchmark", "A benchmark needs an owner team.")
+
+
+def benchmark_create(*, actor: MLTeamMember, slug: str, **values) -> Benchmark:
+    """Add a shared benchmark (ML leads only). ``values`` are Benchmark fields."""
+    _require_ml_lead(actor)
+    slug = slugify(slug or "")
+    if not slug or slug in RESERVED_SLUGS:
+        raise InvalidInput(
+            "invalid_slug", "Give the benchmark a slug of letters, digits and dashes."
+        )
+    _refuse_unknown(values)
+    _check_benchmark({"name": "", "metric": "", "owner_team": None} | values)
+    if Benchmark.objects.filter(slug=slug).exists():
+        raise Conflict("duplicate_benchmark", f"A benchmark with slug '{slug}' already exists.")
+    return Benchmark.objects.create(slug=slug, **values)
+
+
+def benchmark_update(*, benchmark: Benchmark, actor: MLTeamMember, changes: dict) -> Benchmark:
+    """Edit a benchmark (ML leads only). The slug stays: the API, CLI and pipelines use it."""
+    _require_ml_lead(actor)
+    _refuse_unknown(changes)
+    _check_benchmark(changes)
+    for name, value in changes.items():
+        setattr(benchmark, name, value)
+    benchmark.save()
+    return benchmark

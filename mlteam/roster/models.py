@@ -31,9 +31,7 @@ class Team(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=TeamKind.values), name="team_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=TeamKind.values), name="team_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -209,9 +207,7 @@ class ModelConsumer(models.Model):
     """A team that builds on a registered model (product and agent teams, mostly)."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="consumed_models")
-    model = models.ForeignKey(
-        "registry.Model", on_delete=models.CASCADE, related_name="consumers"
-    )
+    model = models.ForeignKey("registry.Model", on_delete=models.CASCADE, related_name="consumers")
     since = models.DateField(null=True, blank=True)
     note = models.CharField(max_length=255, blank=True)
 

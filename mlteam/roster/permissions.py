@@ -39,3 +39,10 @@ def can_work_on_model_of(member: MLTeamMember | None, team: Team) -> bool:
 
 def holds_role(member: MLTeamMember | None, role_id: int) -> bool:
     return member is not None and member.is_active and member.role_id == role_id
+
+
+def can_edit_roster(user: User | AnonymousUser | None) -> bool:
+    """ML leads edit the roster and targets; superusers too (operators add the first lead)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or is_ml_lead(member_of(user))

@@ -1,5 +1,11 @@
-"""Roster changes. Each one closes the member's open RosterPeriod, opens the next and writes an
-AuditEvent in the same transaction, so the research/production ratio is exact for any past date.
+"""Roster changes. Each one closes the member's open RosterPeriod at ``at``, opens the next and
+writes an AuditEvent in the same transaction, so the research/production ratio is exact for any
+past date.
+
+Every service takes the acting user explicitly. Roster edits are for ML leads (and Django
+superusers, the operators who add the first lead); ``actor=None`` means the system itself (the
+demo seed, a management command) and is never what an interface passes. ``at`` defaults to now;
+the demo passes past dates to replay a year of history.
 """
 
 from datetime import datetime
@@ -13,7 +19,22 @@ from mlteam.registry.audit import audit_record
 from mlteam.registry.enums import AuditAction
 
 from .enums import Orientation
+from .guards import require_roster_editor, resolve_at
 from .models import MLTeamMember, Role, RosterPeriod, Team
+from .team_services import (  # noqa: F401  (one import path for every roster service)
+    orientation_target_remove,
+    orientation_target_set,
+    team_create,
+    team_update,
+)
+
+# Attribute -> (audit action, how the change reads in a summary)
+_CHANGES = {
+    "role": (AuditAction.MEMBER_ROLE_CHANGED, "role"),
+    "orientation": (AuditAction.MEMBER_ORIENTATION_CHANGED, "orientation"),
+    "team": (AuditAction.MEMBER_MOVED, "team"),
+    "embedded_in": (AuditAction.MEMBER_EMBEDDED, "embedded in"),
+}
 
 
 def _orientation(value: str) -> Orientation:
@@ -23,6 +44,15 @@ def _orientation(value: str) -> Orientation:
         raise InvalidInput(
             "unknown_orientation", f"'{value}' is not an orientation; use research or production."
         ) from None
+
+
+def _check_embedding(team: Team, embedded_in: Team | None) -> None:
+    if embedded_in is not None and embedded_in.pk == team.pk:
+        raise InvalidInput(
+            "embedded_in_own_team",
+            f"A member cannot be embedded in their own primary team ({team.name}); "
+            "pick another team.",
+        )
 
 
 def _open_period(member: MLTeamMember, at: datetime) -> RosterPeriod:
@@ -36,6 +66,24 @@ def _open_period(member: MLTeamMember, at: datetime) -> RosterPeriod:
     )
 
 
+def _current_period(member: MLTeamMember) -> RosterPeriod | None:
+    return RosterPeriod.objects.select_for_update().filter(member=member, valid_to=None).first()
+
+
+def _close_period(member: MLTeamMember, at: datetime) -> None:
+    period = _current_period(member)
+    if period is None:
+        return
+    if at < period.valid_from:
+        raise InvalidInput(
+            "at_before_current_period",
+            f"{member} has a recorded change on {period.valid_from:%Y-%m-%d %H:%M}; "
+            "a new change cannot be dated before it.",
+        )
+    period.valid_to = at
+    period.save(update_fields=["valid_to"])
+
+
 def member_join(
     *,
     user: User,
@@ -46,25 +94,30 @@ def member_join(
     embedded_in: Team | None = None,
     at: datetime | None = None,
 ) -> MLTeamMember:
-    """Put ``user`` on the roster. Side effects: opens a RosterPeriod, AuditEvent ``roster.joined``."""
+    """Put ``user`` on the roster (again, if they left earlier).
+
+    Side effects: opens a RosterPeriod, AuditEvent ``roster.joined``.
+    """
+    require_roster_editor(actor, "add people to the roster")
     orientation = _orientation(orientation)
-    if embedded_in is not None and embedded_in.pk == team.pk:
-        raise InvalidInput(
-            "embedded_in_own_team",
-            f"A member cannot be embedded in their own primary team ({team.name}); pick another team.",
-        )
-    if MLTeamMember.objects.filter(user=user).exists():
-        raise Conflict("already_member", f"{user.get_username()} is already on the roster.")
-    at = at or timezone.now()
+    _check_embedding(team, embedded_in)
+    at = resolve_at(at)
     with transaction.atomic():
-        member = MLTeamMember.objects.create(
-            user=user,
-            role=role,
-            orientation=orientation,
-            team=team,
-            embedded_in=embedded_in,
-            joined_on=timezone.localdate(at),
+        member = MLTeamMember.objects.select_for_update(of=("self",)).filter(user=user).first()
+        rejoined = member is not None
+        if rejoined and member.is_active:
+            raise Conflict("already_member", f"{user.get_username()} is already on the roster.")
+        if rejoined:
+            _check_not_before_last_period(member, at)
+        else:
+            member = MLTeamMember(user=user)
+        member.role, member.orientation, member.team = role, orientation, team
+        member.embedded_in, member.joined_on, member.left_on = (
+            embedded_in,
+            timezone.localdate(at),
+            None,
         )
+        member.save()
         _open_period(member, at)
         audit_record(
             action=AuditAction.MEMBER_JOINED,
@@ -74,6 +127,150 @@ def member_join(
             member=member,
             team=team,
             to_state=orientation,
-            details={"role": role.name, "embedded_in": embedded_in.slug if embedded_in else None},
+            details={
+                "role": role.name,
+                "embedded_in": embedded_in.slug if embedded_in else None,
+                "rejoined": rejoined,
+            },
         )
     return member
+
+
+def _check_not_before_last_period(member: MLTeamMember, at: datetime) -> None:
+    last = RosterPeriod.objects.filter(member=member).order_by("-valid_from").first()
+    if last is not None and at < (last.valid_to or last.valid_from):
+        raise InvalidInput(
+            "at_before_current_period",
+            f"{member} left on {member.left_on}; a return cannot be dated before that.",
+        )
+
+
+def member_leave(*, member: MLTeamMember, actor: User | None, at: datetime | None = None):
+    """Record that ``member`` left. Side effects: closes their RosterPeriod, clears them as lead
+    of any team (AuditEvent ``roster.team_changed`` each), AuditEvent ``roster.left``."""
+    require_roster_editor(actor, "record that someone left")
+    at = resolve_at(at)
+    with transaction.atomic():
+        member = MLTeamMember.objects.select_for_update().get(pk=member.pk)
+        if not member.is_active:
+            raise Conflict("already_left", f"{member} already left on {member.left_on}.")
+        if timezone.localdate(at) < member.joined_on:
+            raise InvalidInput(
+                "left_before_joining", f"{member} joined on {member.joined_on}; pick a later date."
+            )
+        _close_period(member, at)
+        member.left_on = timezone.localdate(at)
+        member.save(update_fields=["left_on"])
+        for team in Team.objects.filter(lead=member):
+            team_update(team=team, actor=actor, changes={"lead": None}, at=at)
+        audit_record(
+            action=AuditAction.MEMBER_LEFT,
+            summary=f"{member} left {member.team.name}",
+            actor=actor,
+            at=at,
+            member=member,
+            team=member.team,
+            from_state=member.orientation,
+            details={"role": member.role.name},
+        )
+    return member
+
+
+def _label(value) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return Orientation(value).label.lower()
+    return value.name
+
+
+def member_changes_check(*, member: MLTeamMember, changes: dict) -> dict:
+    """Validate ``changes`` (role, orientation, team, embedded_in) without writing anything.
+
+    Returns only the attributes that really change. Moving a member into the team they are
+    embedded in ends the embedding. Forms call this to show the error next to the field.
+    """
+    unknown = set(changes) - set(_CHANGES)
+    if unknown:
+        raise InvalidInput("unknown_change", f"Cannot change {', '.join(sorted(unknown))} here.")
+    if not member.is_active:
+        raise Conflict("member_left", f"{member} left on {member.left_on}; nothing to change.")
+    changes = dict(changes)
+    if "orientation" in changes:
+        changes["orientation"] = _orientation(changes["orientation"])
+    team = changes.get("team", member.team)
+    embedded_in = changes.get("embedded_in", member.embedded_in)
+    if "team" in changes and "embedded_in" not in changes and embedded_in == team:
+        changes["embedded_in"] = embedded_in = None
+    _check_embedding(team, embedded_in)
+    real = {k: v for k, v in changes.items() if getattr(member, k) != v}
+    if not real:
+        raise InvalidInput("no_change", f"Nothing to change: {member} already has these values.")
+    return real
+
+
+def member_update(
+    *, member: MLTeamMember, actor: User | None, changes: dict, at: datetime | None = None
+) -> MLTeamMember:
+    """Change any of role, orientation, team, embedded_in at once.
+
+    Side effects: closes the open RosterPeriod at ``at`` and opens ONE new period, one AuditEvent
+    per changed attribute. Refuses (changing nothing) unknown attributes, unknown orientations,
+    embedding in the primary team, "changes" that change nothing and members who left.
+    """
+    require_roster_editor(actor, "change the roster")
+    at = resolve_at(at)
+    with transaction.atomic():
+        member = (
+            MLTeamMember.objects.select_for_update(of=("self",))
+            .select_related("role", "team", "embedded_in", "user")
+            .get(pk=member.pk)
+        )
+        real = member_changes_check(member=member, changes=changes)
+        before = {k: getattr(member, k) for k in real}
+        _close_period(member, at)
+        for key, value in real.items():
+            setattr(member, key, value)
+        member.save(update_fields=list(real))
+        _open_period(member, at)
+        for key, value in real.items():
+            _audit_change(member, key, before[key], value, actor, at)
+    return member
+
+
+def _audit_change(member, key, old, new, actor, at) -> None:
+    action, noun = _CHANGES[key]
+    state = {"orientation": (old or "", new or ""), "role": (_label(old), _label(new))}
+    from_state, to_state = state.get(key, (getattr(old, "slug", ""), getattr(new, "slug", "")))
+    audit_record(
+        action=action,
+        summary=f"{member}: {noun} {_label(old)} → {_label(new)}",
+        actor=actor,
+        at=at,
+        member=member,
+        team=new if key in ("team", "embedded_in") and new is not None else member.team,
+        from_state=str(from_state or "")[:40],
+        to_state=str(to_state or "")[:40],
+    )
+
+
+def member_role_change(*, member: MLTeamMember, role: Role, actor: User | None, at=None):
+    """Give ``member`` another role (side effects as ``member_update``)."""
+    return member_update(member=member, actor=actor, changes={"role": role}, at=at)
+
+
+def member_orientation_change(*, member: MLTeamMember, orientation: str, actor, at=None):
+    """Switch research ↔ production (side effects as ``member_update``)."""
+    return member_update(member=member, actor=actor, changes={"orientation": orientation}, at=at)
+
+
+def member_move(*, member: MLTeamMember, team: Team, actor: User | None, at=None):
+    """Move ``member`` to another primary team (side effects as ``member_update``); moving into
+    the team they were embedded in ends the embedding."""
+    return member_update(member=member, actor=actor, changes={"team": team}, at=at)
+
+
+def member_embed(*, member: MLTeamMember, team: Team | None, actor: User | None, at=None):
+    """Embed ``member`` in another team (hybrid structures), or end the embedding with
+    ``team=None`` (side effects as ``member_update``)."""
+    return member_update(member=member, actor=actor, changes={"embedded_in": team}, at=at)

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "roster"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("roster/", views.ratio, name="ratio"),
+    path("teams/", views.team_list, name="teams"),
+    path("teams/<slug:slug>/", views.team_detail, name="team"),
+    path("topology/", views.topology, name="topology"),
+]

@@ -1,14 +1,37 @@
-"""Writes to experiments and runs."""
+"""Writes to experiments and runs, so an experiment outlives the notebook it started in.
+
+Only members of the experiment's team (directly or embedded) or ML leads write; everyone
+signed in reads. Tracking data is not lifecycle state, so no AuditEvent is written.
+"""
 
 from datetime import datetime
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
 from mlteam.evals.services import parse_score
 from mlteam.roster.models import MLTeamMember, Team
+from mlteam.roster.permissions import can_work_on_model_of
 
 from .enums import RunStatus
 from .models import Experiment, Run, RunMetric
+
+
+def _require_team(actor: MLTeamMember | None, team: Team, doing: str) -> None:
+    if not can_work_on_model_of(actor, team):
+        raise NotAllowed(
+            "not_team_member", f"Only members of {team.name} (or an ML lead) can {doing}."
+        )
+
+
+def _name(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput("invalid_name", f"A {what} needs a name.")
+    if len(value) > 160:
+        raise InvalidInput("invalid_name", f"A {what} name has at most 160 characters.")
+    return value
 
 
 def experiment_create(
@@ -20,6 +43,13 @@ def experiment_create(
     description: str = "",
     at: datetime | None = None,
 ) -> Experiment:
+    """Start an experiment for ``team``; names are unique within a team."""
+    _require_team(owner, team, "start experiments for it")
+    name = _name(name, "experiment")
+    if Experiment.objects.filter(team=team, name=name).exists():
+        raise Conflict(
+            "duplicate_experiment", f"{team.name} already has an experiment named '{name}'."
+        )
     return Experiment.objects.create(
         name=name,
         team=team,
@@ -41,26 +71,59 @@ def run_start(
     notes: str = "",
     at: datetime | None = None,
 ) -> Run:
+    """Open a run of ``experiment`` in status running."""
+    _require_team(actor, experiment.team, f"add runs to {experiment.name}")
+    if params is not None and not isinstance(params, dict):
+        raise InvalidInput("invalid_params", "Run params must be a mapping of name to value.")
+    if tags is not None and not isinstance(tags, list | tuple):
+        raise InvalidInput("invalid_tags", "Run tags must be a list.")
+    if len(git_commit or "") > 40:
+        raise InvalidInput("invalid_commit", "A git commit is at most 40 characters (a SHA-1).")
     return Run.objects.create(
         experiment=experiment,
-        name=name,
+        name=_name(name, "run"),
         started_by=actor,
         params=params or {},
-        tags=tags or [],
-        git_commit=git_commit,
+        tags=list(tags or []),
+        git_commit=git_commit or "",
         notes=notes,
         started_at=at or timezone.now(),
     )
 
 
-def run_log_metrics(*, run: Run, key: str, values: list[tuple[int, float]], at: datetime | None = None):
-    """Log ``(step, value)`` pairs of one metric; values must be finite."""
+def run_log_metrics(
+    *, run: Run, key: str, values: list[tuple[int, float]], at: datetime | None = None
+) -> list[RunMetric]:
+    """Log ``(step, value)`` pairs of one metric; steps are whole numbers ≥ 0, values finite.
+
+    A step already logged for the key is a Conflict and nothing of the batch is saved.
+    """
+    key = (key or "").strip()
+    if not key or len(key) > 80:
+        raise InvalidInput("invalid_metric", "A metric needs a key of at most 80 characters.")
     at = at or timezone.now()
-    rows = [RunMetric(run=run, key=key, step=step, value=parse_score(v), logged_at=at) for step, v in values]
-    return RunMetric.objects.bulk_create(rows)
+    rows = []
+    for step, value in values:
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise InvalidInput(
+                "invalid_step", f"Step {step!r} of {key} must be a whole number ≥ 0."
+            )
+        rows.append(RunMetric(run=run, key=key, step=step, value=parse_score(value), logged_at=at))
+    try:
+        with transaction.atomic():
+            return RunMetric.objects.bulk_create(rows)
+    except IntegrityError:
+        raise Conflict(
+            "duplicate_step", f"{run.name} already has a value of {key} at one of these steps."
+        ) from None
 
 
 def run_finish(*, run: Run, status: str = RunStatus.FINISHED, at: datetime | None = None) -> Run:
+    """Close a run as finished, failed or killed."""
+    if status not in RunStatus.values or status == RunStatus.RUNNING:
+        raise InvalidInput(
+            "invalid_status", f"'{status}' does not end a run; use finished, failed or killed."
+        )
     run.status = status
     run.ended_at = at or timezone.now()
     run.save(update_fields=["status", "ended_at"])

@@ -45,7 +45,9 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
+        )
         yield browser
         browser.close()
 
@@ -56,7 +58,9 @@ def new_page(chromium, live_server):
     contexts = []
 
     def make(width: int = 1280, height: int = 900):
-        context = chromium.new_context(viewport={"width": width, "height": height}, base_url=live_server.url)
+        context = chromium.new_context(
+            viewport={"width": width, "height": height}, base_url=live_server.url
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

@@ -4,34 +4,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ModelCard',
+            name="ModelCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('summary', models.TextField(blank=True)),
-                ('architecture', models.TextField(blank=True)),
-                ('training_data', models.TextField(blank=True)),
-                ('intended_uses', models.TextField(blank=True, help_text='Recommended use cases.')),
-                ('out_of_scope_uses', models.TextField(blank=True)),
-                ('failure_modes', models.TextField(blank=True)),
-                ('limitations_and_risks', models.TextField(blank=True)),
-                ('risk_rating', models.CharField(blank=True, choices=[('', 'Not rated'), ('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='', max_length=8)),
-                ('ethical_considerations', models.TextField(blank=True)),
-                ('license', models.CharField(blank=True, max_length=120)),
-                ('contact', models.CharField(blank=True, max_length=255)),
-                ('additional_information', models.TextField(blank=True)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("summary", models.TextField(blank=True)),
+                ("architecture", models.TextField(blank=True)),
+                ("training_data", models.TextField(blank=True)),
+                ("intended_uses", models.TextField(blank=True, help_text="Recommended use cases.")),
+                ("out_of_scope_uses", models.TextField(blank=True)),
+                ("failure_modes", models.TextField(blank=True)),
+                ("limitations_and_risks", models.TextField(blank=True)),
+                (
+                    "risk_rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not rated"),
+                            ("low", "Low"),
+                            ("medium", "Medium"),
+                            ("high", "High"),
+                        ],
+                        default="",
+                        max_length=8,
+                    ),
+                ),
+                ("ethical_considerations", models.TextField(blank=True)),
+                ("license", models.CharField(blank=True, max_length=120)),
+                ("contact", models.CharField(blank=True, max_length=255)),
+                ("additional_information", models.TextField(blank=True)),
+                ("tags", models.JSONField(blank=True, default=list)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'model card',
+                "verbose_name": "model card",
             },
         ),
     ]

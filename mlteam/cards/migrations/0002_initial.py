@@ -5,24 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cards', '0001_initial'),
-        ('registry', '0001_initial'),
-        ('roster', '0001_initial'),
+        ("cards", "0001_initial"),
+        ("registry", "0001_initial"),
+        ("roster", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='modelcard',
-            name='artifact',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='card', to='registry.modelartifact'),
+            model_name="modelcard",
+            name="artifact",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="card",
+                to="registry.modelartifact",
+            ),
         ),
         migrations.AddField(
-            model_name='modelcard',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='roster.mlteammember'),
+            model_name="modelcard",
+            name="updated_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="roster.mlteammember",
+            ),
         ),
     ]

@@ -5,52 +5,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('evals', '0001_initial'),
-        ('registry', '0001_initial'),
-        ('roster', '0001_initial'),
-        ('tracking', '0001_initial'),
+        ("evals", "0001_initial"),
+        ("registry", "0001_initial"),
+        ("roster", "0001_initial"),
+        ("tracking", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='benchmark',
-            name='owner_team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='benchmarks', to='roster.team'),
+            model_name="benchmark",
+            name="owner_team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="benchmarks",
+                to="roster.team",
+            ),
         ),
         migrations.AddField(
-            model_name='evalresult',
-            name='artifact',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='eval_results', to='registry.modelartifact'),
+            model_name="evalresult",
+            name="artifact",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="eval_results",
+                to="registry.modelartifact",
+            ),
         ),
         migrations.AddField(
-            model_name='evalresult',
-            name='benchmark',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='evals.benchmark'),
+            model_name="evalresult",
+            name="benchmark",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="results",
+                to="evals.benchmark",
+            ),
         ),
         migrations.AddField(
-            model_name='evalresult',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='roster.mlteammember'),
+            model_name="evalresult",
+            name="recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="roster.mlteammember",
+            ),
         ),
         migrations.AddField(
-            model_name='evalresult',
-            name='run',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='eval_results', to='tracking.run'),
+            model_name="evalresult",
+            name="run",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="eval_results",
+                to="tracking.run",
+            ),
         ),
         migrations.AddIndex(
-            model_name='evalresult',
-            index=models.Index(fields=['artifact', 'benchmark', '-recorded_at', '-id'], name='evals_evalr_artifac_2a7b73_idx'),
+            model_name="evalresult",
+            index=models.Index(
+                fields=["artifact", "benchmark", "-recorded_at", "-id"],
+                name="evals_evalr_artifac_2a7b73_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='evalresult',
-            index=models.Index(fields=['benchmark', '-recorded_at'], name='evals_evalr_benchma_ba1871_idx'),
+            model_name="evalresult",
+            index=models.Index(
+                fields=["benchmark", "-recorded_at"], name="evals_evalr_benchma_ba1871_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evalresult',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', -1.7976931348623157e+308), ('value__lte', 1.7976931348623157e+308)), name='eval_value_finite'),
+            model_name="evalresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("value__gte", -1.7976931348623157e308), ("value__lte", 1.7976931348623157e308)
+                ),
+                name="eval_value_finite",
+            ),
         ),
     ]

@@ -6,173 +6,404 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('is_ml_lead', models.BooleanField(default=False, help_text='Holders may edit protocols, benchmarks, the roster and targets.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "is_ml_lead",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Holders may edit protocols, benchmarks, the roster and targets.",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='MLTeamMember',
+            name="MLTeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('orientation', models.CharField(choices=[('research', 'Research'), ('production', 'Production')], db_index=True, max_length=16)),
-                ('joined_on', models.DateField()),
-                ('left_on', models.DateField(blank=True, db_index=True, null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='member', to=settings.AUTH_USER_MODEL)),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='roster.role')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "orientation",
+                    models.CharField(
+                        choices=[("research", "Research"), ("production", "Production")],
+                        db_index=True,
+                        max_length=16,
+                    ),
+                ),
+                ("joined_on", models.DateField()),
+                ("left_on", models.DateField(blank=True, db_index=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="member",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="roster.role",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ML team member',
-                'ordering': ['user__last_name', 'user__first_name', 'user__username'],
+                "verbose_name": "ML team member",
+                "ordering": ["user__last_name", "user__first_name", "user__username"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('kind', models.CharField(choices=[('ml', 'ML team'), ('platform', 'Platform team'), ('agent', 'Agent team'), ('product', 'Product team'), ('hybrid', 'Hybrid team')], db_index=True, max_length=16)),
-                ('mission', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='teams_led', to='roster.mlteammember')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ml", "ML team"),
+                            ("platform", "Platform team"),
+                            ("agent", "Agent team"),
+                            ("product", "Product team"),
+                            ("hybrid", "Hybrid team"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                    ),
+                ),
+                ("mission", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="teams_led",
+                        to="roster.mlteammember",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='RosterPeriod',
+            name="RosterPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('orientation', models.CharField(choices=[('research', 'Research'), ('production', 'Production')], max_length=16)),
-                ('valid_from', models.DateTimeField()),
-                ('valid_to', models.DateTimeField(blank=True, null=True)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='periods', to='roster.mlteammember')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='roster.role')),
-                ('embedded_in', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='roster.team')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='roster.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "orientation",
+                    models.CharField(
+                        choices=[("research", "Research"), ("production", "Production")],
+                        max_length=16,
+                    ),
+                ),
+                ("valid_from", models.DateTimeField()),
+                ("valid_to", models.DateTimeField(blank=True, null=True)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="periods",
+                        to="roster.mlteammember",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="roster.role",
+                    ),
+                ),
+                (
+                    "embedded_in",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="roster.team",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="roster.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['member_id', 'valid_from'],
+                "ordering": ["member_id", "valid_from"],
             },
         ),
         migrations.CreateModel(
-            name='OrientationTarget',
+            name="OrientationTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target_research_share', models.DecimalField(decimal_places=3, max_digits=4)),
-                ('tolerance', models.DecimalField(decimal_places=3, default=0.1, max_digits=4)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('team', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='orientation_target', to='roster.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("target_research_share", models.DecimalField(decimal_places=3, max_digits=4)),
+                ("tolerance", models.DecimalField(decimal_places=3, default=0.1, max_digits=4)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "team",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="orientation_target",
+                        to="roster.team",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ModelConsumer',
+            name="ModelConsumer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('since', models.DateField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=255)),
-                ('model', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consumers', to='registry.model')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consumed_models', to='roster.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("since", models.DateField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=255)),
+                (
+                    "model",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consumers",
+                        to="registry.model",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consumed_models",
+                        to="roster.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team__name', 'model__name'],
+                "ordering": ["team__name", "model__name"],
             },
         ),
         migrations.AddField(
-            model_name='mlteammember',
-            name='embedded_in',
-            field=models.ForeignKey(blank=True, help_text='Another team this member works inside (how hybrid structures are expressed).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='embedded_members', to='roster.team'),
+            model_name="mlteammember",
+            name="embedded_in",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Another team this member works inside (how hybrid structures are expressed).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="embedded_members",
+                to="roster.team",
+            ),
         ),
         migrations.AddField(
-            model_name='mlteammember',
-            name='team',
-            field=models.ForeignKey(help_text='Primary team.', on_delete=django.db.models.deletion.PROTECT, related_name='members', to='roster.team'),
+            model_name="mlteammember",
+            name="team",
+            field=models.ForeignKey(
+                help_text="Primary team.",
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="roster.team",
+            ),
         ),
         migrations.CreateModel(
-            name='TeamInteraction',
+            name="TeamInteraction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('collaboration', 'Collaboration'), ('x_as_a_service', 'X-as-a-service'), ('facilitating', 'Facilitating')], max_length=20)),
-                ('description', models.CharField(blank=True, max_length=255)),
-                ('from_team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interactions_out', to='roster.team')),
-                ('to_team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interactions_in', to='roster.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("collaboration", "Collaboration"),
+                            ("x_as_a_service", "X-as-a-service"),
+                            ("facilitating", "Facilitating"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=255)),
+                (
+                    "from_team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interactions_out",
+                        to="roster.team",
+                    ),
+                ),
+                (
+                    "to_team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interactions_in",
+                        to="roster.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['from_team__name', 'to_team__name'],
+                "ordering": ["from_team__name", "to_team__name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='team',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['ml', 'platform', 'agent', 'product', 'hybrid'])), name='team_kind_valid'),
+            model_name="team",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["ml", "platform", "agent", "product", "hybrid"])),
+                name="team_kind_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='rosterperiod',
-            index=models.Index(fields=['valid_from', 'valid_to'], name='roster_rost_valid_f_991565_idx'),
+            model_name="rosterperiod",
+            index=models.Index(
+                fields=["valid_from", "valid_to"], name="roster_rost_valid_f_991565_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='rosterperiod',
-            index=models.Index(fields=['team', 'valid_from'], name='roster_rost_team_id_6eee30_idx'),
+            model_name="rosterperiod",
+            index=models.Index(
+                fields=["team", "valid_from"], name="roster_rost_team_id_6eee30_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rosterperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='roster_period_ends_after_start'),
+            model_name="rosterperiod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_to__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="roster_period_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rosterperiod',
-            constraint=models.UniqueConstraint(condition=models.Q(('valid_to__isnull', True)), fields=('member',), name='roster_one_open_period_per_member'),
+            model_name="rosterperiod",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("valid_to__isnull", True)),
+                fields=("member",),
+                name="roster_one_open_period_per_member",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orientationtarget',
-            constraint=models.CheckConstraint(condition=models.Q(('target_research_share__gte', 0), ('target_research_share__lte', 1)), name='target_share_between_0_and_1'),
+            model_name="orientationtarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("target_research_share__gte", 0), ("target_research_share__lte", 1)
+                ),
+                name="target_share_between_0_and_1",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orientationtarget',
-            constraint=models.CheckConstraint(condition=models.Q(('tolerance__gte', 0), ('tolerance__lte', 1)), name='target_tolerance_between_0_and_1'),
+            model_name="orientationtarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tolerance__gte", 0), ("tolerance__lte", 1)),
+                name="target_tolerance_between_0_and_1",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='modelconsumer',
-            constraint=models.UniqueConstraint(fields=('team', 'model'), name='model_consumer_unique'),
+            model_name="modelconsumer",
+            constraint=models.UniqueConstraint(
+                fields=("team", "model"), name="model_consumer_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mlteammember',
-            constraint=models.CheckConstraint(condition=models.Q(('orientation__in', ['research', 'production'])), name='member_orientation_valid'),
+            model_name="mlteammember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("orientation__in", ["research", "production"])),
+                name="member_orientation_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mlteammember',
-            constraint=models.CheckConstraint(condition=models.Q(('embedded_in__isnull', True), models.Q(('embedded_in', models.F('team')), _negated=True), _connector='OR'), name='member_not_embedded_in_own_team'),
+            model_name="mlteammember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("embedded_in__isnull", True),
+                    models.Q(("embedded_in", models.F("team")), _negated=True),
+                    _connector="OR",
+                ),
+                name="member_not_embedded_in_own_team",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mlteammember',
-            constraint=models.CheckConstraint(condition=models.Q(('left_on__isnull', True), ('left_on__gte', models.F('joined_on')), _connector='OR'), name='member_leaves_after_joining'),
+            model_name="mlteammember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("left_on__isnull", True),
+                    ("left_on__gte", models.F("joined_on")),
+                    _connector="OR",
+                ),
+                name="member_leaves_after_joining",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='teaminteraction',
-            constraint=models.UniqueConstraint(fields=('from_team', 'to_team', 'mode'), name='team_interaction_unique'),
+            model_name="teaminteraction",
+            constraint=models.UniqueConstraint(
+                fields=("from_team", "to_team", "mode"), name="team_interaction_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='teaminteraction',
-            constraint=models.CheckConstraint(condition=models.Q(('from_team', models.F('to_team')), _negated=True), name='team_interaction_not_self'),
+            model_name="teaminteraction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_team", models.F("to_team")), _negated=True),
+                name="team_interaction_not_self",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='teaminteraction',
-            constraint=models.CheckConstraint(condition=models.Q(('mode__in', ['collaboration', 'x_as_a_service', 'facilitating'])), name='team_interaction_mode_valid'),
+            model_name="teaminteraction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("mode__in", ["collaboration", "x_as_a_service", "facilitating"])
+                ),
+                name="team_interaction_mode_valid",
+            ),
         ),
     ]

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "mlteam.api"
+    label = "api"
+    verbose_name = "REST API"
+
+    def ready(self):
+        # Registers the OpenAPI description of the token authentication with drf-spectacular.
+        from . import authentication  # noqa: F401

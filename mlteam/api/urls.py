@@ -1,0 +1,74 @@
+"""The REST API under /api/v1/, its schema and docs, and the "API tokens" page."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from . import pages
+from .views import catalogue, docs, events, promotions, registry, roster, tracking
+from .views.cards import CardView
+
+app_name = "api"
+
+MODEL = "api/v1/models/<slug:name>/"
+VERSION = MODEL + "versions/<int:version>/"
+
+urlpatterns = [
+    path("account/tokens/", pages.tokens, name="tokens"),
+    path("account/tokens/<int:pk>/revoke/", pages.token_revoke, name="token-revoke"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", docs.ApiDocs.as_view(url_name="api:schema"), name="docs"),
+    path("api/v1/models/", registry.ModelList.as_view(), name="models"),
+    path(MODEL, registry.ModelDetail.as_view(), name="model"),
+    path(MODEL + "production/", registry.ModelProduction.as_view(), name="model-production"),
+    path(MODEL + "versions/", registry.VersionList.as_view(), name="versions"),
+    path(VERSION, registry.VersionDetail.as_view(), name="version"),
+    path(VERSION + "card/", CardView.as_view(), name="card"),
+    path(VERSION + "evals/", registry.EvalResultList.as_view(), name="evals"),
+    path(
+        VERSION + "promotions/", registry.VersionPromotionList.as_view(), name="version-promotions"
+    ),
+    path("api/v1/promotions/", promotions.PromotionList.as_view(), name="promotions"),
+    path("api/v1/promotions/<int:pk>/", promotions.PromotionDetail.as_view(), name="promotion"),
+    path(
+        "api/v1/promotions/<int:pk>/checks/<int:item>/",
+        promotions.PromotionTick.as_view(),
+        name="promotion-check",
+    ),
+    path(
+        "api/v1/promotions/<int:pk>/approve/",
+        promotions.PromotionApprove.as_view(),
+        name="promotion-approve",
+    ),
+    path(
+        "api/v1/promotions/<int:pk>/reject/",
+        promotions.PromotionReject.as_view(),
+        name="promotion-reject",
+    ),
+    path(
+        "api/v1/promotions/<int:pk>/withdraw/",
+        promotions.PromotionWithdraw.as_view(),
+        name="promotion-withdraw",
+    ),
+    path("api/v1/protocols/", catalogue.ProtocolList.as_view(), name="protocols"),
+    path("api/v1/protocols/<int:pk>/", catalogue.ProtocolDetail.as_view(), name="protocol"),
+    path("api/v1/benchmarks/", catalogue.BenchmarkList.as_view(), name="benchmarks"),
+    path("api/v1/benchmarks/<slug:slug>/", catalogue.BenchmarkDetail.as_view(), name="benchmark"),
+    path(
+        "api/v1/benchmarks/<slug:slug>/leaderboard/",
+        catalogue.Leaderboard.as_view(),
+        name="leaderboard",
+    ),
+    path("api/v1/teams/", roster.TeamList.as_view(), name="teams"),
+    path("api/v1/teams/<slug:slug>/", roster.TeamDetail.as_view(), name="team"),
+    path("api/v1/members/", roster.MemberList.as_view(), name="members"),
+    path("api/v1/members/<str:username>/", roster.MemberDetail.as_view(), name="member"),
+    path("api/v1/roster/ratio/", roster.Ratio.as_view(), name="ratio"),
+    path("api/v1/experiments/", tracking.ExperimentList.as_view(), name="experiments"),
+    path("api/v1/experiments/<int:pk>/", tracking.ExperimentDetail.as_view(), name="experiment"),
+    path("api/v1/experiments/<int:pk>/runs/", tracking.RunList.as_view(), name="runs"),
+    path("api/v1/runs/<int:pk>/", tracking.RunDetail.as_view(), name="run"),
+    path("api/v1/runs/<int:pk>/metrics/", tracking.RunMetricList.as_view(), name="run-metrics"),
+    path("api/v1/runs/<int:pk>/finish/", tracking.RunFinish.as_view(), name="run-finish"),
+    path("api/v1/events/", events.EventList.as_view(), name="events"),
+    re_path(r"^api/", docs.ApiNotFound.as_view(), name="not-found"),
+]

@@ -1,0 +1,114 @@
+"""A version's model card: read it as JSON or Hugging Face Markdown, edit sections, import a
+README.md. Writes go through the cards services, which allow the owning team and ML leads."""
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+from mlteam.cards.exchange import card_import_markdown, card_to_dict, card_to_markdown
+from mlteam.cards.models import ModelCard
+from mlteam.cards.services import card_update
+from mlteam.core.errors import InvalidInput
+
+from ..parsers import MarkdownParser, PlainTextParser, QueryFormatIsOurs
+from ..serializers.cards import (
+    CardImportResultSerializer,
+    CardImportSerializer,
+    CardPatchSerializer,
+    CardSerializer,
+)
+from ..serializers.common import no_nul
+from .common import acting_member, version_or_404
+from .registry import refuse_status
+
+FORMATS = ["json", "md"]
+
+
+def card_of(name: str, version: int) -> ModelCard:
+    artifact = version_or_404(name, version)
+    card = ModelCard.objects.filter(artifact=artifact).first()
+    if card is None:  # every registered version gets one; only hand-made rows lack it
+        raise InvalidInput("no_card", f"{artifact} has no model card.")
+    card.artifact = artifact
+    return card
+
+
+class CardView(generics.GenericAPIView):
+    serializer_class = CardSerializer
+    parser_classes = [JSONParser, MarkdownParser, PlainTextParser]
+    content_negotiation_class = QueryFormatIsOurs
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=FORMATS, default="json")],
+        responses={
+            (200, "application/json"): CardSerializer,
+            (200, "text/markdown"): OpenApiTypes.STR,
+        },
+    )
+    def get(self, request, name: str, version: int):
+        """The card as JSON, or with ``?format=md`` as a Hugging Face README.md."""
+        fmt = request.query_params.get("format", "json")
+        if fmt not in FORMATS:
+            raise InvalidInput("invalid_format", f"'{fmt}' is not a card format; use md or json.")
+        card = card_of(name, version)
+        if fmt == "md":
+            response = HttpResponse(
+                card_to_markdown(card), content_type="text/markdown; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'inline; filename="{name}-v{version}-README.md"'
+            return response
+        return Response(card_to_dict(card))
+
+    @extend_schema(request=CardPatchSerializer, responses={200: CardSerializer})
+    def patch(self, request, name: str, version: int):
+        """Change some sections (owning team or ML leads); scores are never typed in."""
+        refuse_status(request.data)
+        if not isinstance(request.data, dict):
+            raise InvalidInput(
+                "invalid", 'Send a JSON object of sections, e.g. {"summary": "..."}.'
+            )
+        data = CardPatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        unknown = sorted(set(request.data) - set(data.fields))
+        if unknown:
+            raise InvalidInput("unknown_section", f"Unknown card section(s): {', '.join(unknown)}.")
+        card = card_of(name, version)
+        card_update(card=card, actor=acting_member(request), changes=dict(data.validated_data))
+        return Response(card_to_dict(card_of(name, version)))
+
+    @extend_schema(
+        request={
+            "text/markdown": OpenApiTypes.STR,
+            "text/plain": OpenApiTypes.STR,
+            "application/json": CardImportSerializer,
+        },
+        responses={200: CardImportResultSerializer},
+    )
+    def put(self, request, name: str, version: int):
+        """Import a Hugging Face README.md onto the card (bad YAML changes nothing)."""
+        data = CardImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        text = data.validated_data["markdown"]
+        no_nul(text)
+        card = card_import_markdown(
+            card=card_of(name, version), text=text, actor=acting_member(request)
+        )
+        body = card_to_dict(card)
+        body["import_notes"] = list(getattr(card, "import_notes", []))
+        body["changed_sections"] = list(getattr(card, "import_changed", []))
+        return Response(body)
+
+    @extend_schema(
+        request={
+            "text/markdown": OpenApiTypes.STR,
+            "text/plain": OpenApiTypes.STR,
+            "application/json": CardImportSerializer,
+        },
+        responses={200: CardImportResultSerializer},
+    )
+    def post(self, request, name: str, version: int):
+        """Same as PUT: import a README.md card."""
+        return self.put(request, name, version)

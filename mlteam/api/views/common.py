@@ -1,0 +1,43 @@
+"""What every API view needs: the acting roster member, lookups that 404 in words, and the
+standard error documentation."""
+
+from rest_framework.request import Request
+
+from mlteam.core.errors import NotAllowed, NotFound
+from mlteam.registry.models import Model, ModelArtifact
+from mlteam.roster.models import MLTeamMember
+from mlteam.roster.permissions import member_of
+
+from .. import selectors
+
+
+def acting_member(request: Request) -> MLTeamMember:
+    """The roster entry that writes; people without one (or who left) only read."""
+    member = member_of(request.user)
+    if member is None or not member.is_active:
+        raise NotAllowed(
+            "no_roster_entry",
+            "You have no active roster entry, so you can read but not change anything; "
+            "ask an ML lead to add you to a team.",
+        )
+    return member
+
+
+def model_or_404(name: str) -> Model:
+    model = selectors.models_for_api().filter(name=name).first()
+    if model is None:
+        raise NotFound("not_found", f"There is no model named '{name}'; see GET /api/v1/models/.")
+    return model
+
+
+def version_or_404(name: str, version: int) -> ModelArtifact:
+    model = model_or_404(name)
+    artifact = selectors.version_for_api(model, version)
+    if artifact is None:
+        raise NotFound(
+            "not_found",
+            f"{name} has no version {version}; its latest is v{model.last_version}."
+            if model.last_version
+            else f"{name} has no versions yet.",
+        )
+    return artifact

@@ -1,0 +1,120 @@
+"""The promotions inbox and the gate owner's actions: tick, approve, reject, withdraw.
+
+Each action calls the handoff engine, which enforces the role, four-eyes and checklist rules;
+a refusal arrives as a DomainError and leaves nothing changed.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+
+from mlteam.core.errors import NotFound
+from mlteam.registry import services
+from mlteam.registry.models import PromotionRequest
+from mlteam.registry.selectors import promotion_checks
+
+from .. import filters, selectors
+from ..serializers import registry as s
+from .common import acting_member
+
+
+def promotion_or_404(pk: int) -> PromotionRequest:
+    promotion = selectors.promotion_for_api(pk)
+    if promotion is None:
+        raise NotFound("not_found", f"There is no promotion request #{pk}.")
+    return promotion
+
+
+def promotion_detail_response(pk: int, status: int = 200) -> Response:
+    promotion = promotion_or_404(pk)
+    promotion.checklist = promotion_checks(promotion)
+    return Response(s.PromotionDetailSerializer(promotion).data, status=status)
+
+
+class PromotionList(generics.ListAPIView):
+    """All promotion requests. ``?waiting=true``: your sign-off inbox; ``?mine=true``: yours."""
+
+    serializer_class = s.PromotionSerializer
+    filterset_class = filters.PromotionFilter
+    ordering_fields = ["requested_at", "decided_at"]
+    ordering = "-requested_at"
+
+    def get_queryset(self):
+        return selectors.promotions_for_api()
+
+
+class PromotionDetail(generics.GenericAPIView):
+    serializer_class = s.PromotionDetailSerializer
+
+    def get(self, request, pk: int):
+        """The request with its checklist: machine-checked items evaluated, manual sign-offs."""
+        return promotion_detail_response(pk)
+
+
+class PromotionTick(generics.GenericAPIView):
+    serializer_class = s.TickSerializer
+
+    @extend_schema(request=s.TickSerializer, responses={200: s.PromotionDetailSerializer})
+    def post(self, request, pk: int, item: int):
+        """Sign (or un-sign with ``ticked: false``) a manual checklist item, with evidence."""
+        promotion = promotion_or_404(pk)
+        data = s.TickSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        checklist_item = promotion.items.filter(position=item).first()
+        if checklist_item is None:
+            raise NotFound(
+                "not_found",
+                f"Request #{pk} has no checklist item {item}; items are numbered from 1.",
+            )
+        services.promotion_item_tick(
+            item=checklist_item,
+            actor=acting_member(request),
+            evidence=data.validated_data["evidence"],
+            ticked=data.validated_data["ticked"],
+        )
+        return promotion_detail_response(pk)
+
+
+class PromotionApprove(generics.GenericAPIView):
+    serializer_class = s.NoteSerializer
+
+    @extend_schema(request=s.NoteSerializer, responses={200: s.PromotionDetailSerializer})
+    def post(self, request, pk: int):
+        """Approve: the version moves stage at once (the previous production one is deprecated)."""
+        promotion = promotion_or_404(pk)
+        data = s.NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.promotion_approve(
+            request=promotion, actor=acting_member(request), note=data.validated_data["note"]
+        )
+        return promotion_detail_response(pk)
+
+
+class PromotionReject(generics.GenericAPIView):
+    serializer_class = s.RejectSerializer
+
+    @extend_schema(request=s.RejectSerializer, responses={200: s.PromotionDetailSerializer})
+    def post(self, request, pk: int):
+        """Turn the request down; a reason is required. The version stays where it is."""
+        promotion = promotion_or_404(pk)
+        data = s.RejectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.promotion_reject(
+            request=promotion, actor=acting_member(request), reason=data.validated_data["reason"]
+        )
+        return promotion_detail_response(pk)
+
+
+class PromotionWithdraw(generics.GenericAPIView):
+    serializer_class = s.NoteSerializer
+
+    @extend_schema(request=s.NoteSerializer, responses={200: s.PromotionDetailSerializer})
+    def post(self, request, pk: int):
+        """The requester (or an ML lead) takes a pending request back."""
+        promotion = promotion_or_404(pk)
+        data = s.NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.promotion_withdraw(
+            request=promotion, actor=acting_member(request), note=data.validated_data["note"]
+        )
+        return promotion_detail_response(pk)

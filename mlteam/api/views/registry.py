@@ -1,0 +1,248 @@
+"""Models, their versions, eval results and per-version promotion requests.
+
+Thin adapters: parse input, call the registry/evals services, shape the answer. Domain errors
+propagate to ``api_exception_handler``, which turns them into ``{"error", "detail"}`` JSON.
+"""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.fields import DateTimeField
+from rest_framework.response import Response
+
+from mlteam.core.errors import InvalidInput
+from mlteam.evals.models import Benchmark
+from mlteam.evals.selectors import latest_results_by_benchmark
+from mlteam.evals.services import eval_record
+from mlteam.registry import services
+from mlteam.registry.selectors import model_production_at
+from mlteam.roster.models import Team
+from mlteam.tracking.models import Run
+
+from .. import filters, selectors
+from ..errors import ErrorSerializer
+from ..serializers import registry as s
+from .common import acting_member, model_or_404, version_or_404
+
+REFUSED = OpenApiResponse(ErrorSerializer, description="`status_read_only` or `version_immutable`.")
+
+
+def refuse_status(data, name: str = "{name}", version="{version}") -> None:
+    if isinstance(data, dict) and "status" in data:
+        raise InvalidInput(
+            "status_read_only",
+            "status is read-only: a version changes stage only through an approved promotion. "
+            f"To move it, request a promotion: POST /api/v1/models/{name}/versions/{version}/"
+            'promotions/ {"to_stage": "..."} (or `mlteam promote NAME VERSION --to STAGE`).',
+        )
+
+
+def run_or_400(run_id: int | None) -> Run | None:
+    if run_id is None:
+        return None
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None:
+        raise InvalidInput("unknown_run", f"There is no run with id {run_id}.")
+    return run
+
+
+class ModelList(generics.ListAPIView):
+    """Registered models; filter by team, task, stage or words; order by name or activity."""
+
+    serializer_class = s.ModelSerializer
+    filterset_class = filters.ModelFilter
+    ordering_fields = ["name", "updated_at", "created_at"]
+    ordering = "name"
+
+    def get_queryset(self):
+        return selectors.models_for_api()
+
+    @extend_schema(request=s.ModelCreateSerializer, responses={201: s.ModelSerializer})
+    def post(self, request):
+        """Register a new model owned by a team you work in (ML leads: any team)."""
+        data = s.ModelCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        team = Team.objects.filter(slug=data.validated_data["team"]).first()
+        if team is None:
+            raise InvalidInput("unknown_team", f"There is no team '{data.validated_data['team']}'.")
+        model = services.model_create(
+            name=data.validated_data["name"],
+            team=team,
+            task=data.validated_data["task"],
+            description=data.validated_data["description"],
+            actor=acting_member(request),
+        )
+        return Response(s.ModelSerializer(model_or_404(model.name)).data, status=201)
+
+
+class ModelDetail(generics.GenericAPIView):
+    serializer_class = s.ModelSerializer
+
+    def get(self, request, name: str):
+        return Response(s.ModelSerializer(model_or_404(name)).data)
+
+
+class ModelProduction(generics.GenericAPIView):
+    serializer_class = s.ProductionSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "at", OpenApiTypes.DATETIME, description="ISO 8601 moment (default: now)."
+            )
+        ]
+    )
+    def get(self, request, name: str):
+        """Which version was in production at ``at``, answered from the audit history."""
+        model = model_or_404(name)
+        at = parse_at(request.query_params.get("at"))
+        artifact = model_production_at(model, at)
+        if artifact is not None:
+            artifact = selectors.version_for_api(model, artifact.version)
+        return Response(s.ProductionSerializer({"model": name, "at": at, "version": artifact}).data)
+
+
+def parse_at(raw: str | None):
+    if not raw:
+        return timezone.now()
+    try:
+        return DateTimeField().to_internal_value(raw)
+    except Exception:
+        raise InvalidInput(
+            "invalid_at", f"'{raw}' is not an ISO 8601 time, e.g. 2026-01-31T12:00:00Z."
+        ) from None
+
+
+class VersionList(generics.ListAPIView):
+    """A model's versions, newest first; filter by status or owner."""
+
+    serializer_class = s.VersionSerializer
+    filterset_class = filters.VersionFilter
+    ordering_fields = ["version", "created_at", "status_changed_at"]
+    ordering = "-version"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return self.serializer_class.Meta.model.objects.none()
+        return selectors.versions_for_api().filter(model=model_or_404(self.kwargs["name"]))
+
+    @extend_schema(request=s.VersionRegisterSerializer, responses={201: s.VersionSerializer})
+    def post(self, request, name: str):
+        """Register the next version; it starts experimental, owned by you."""
+        refuse_status(request.data)
+        data = s.VersionRegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        artifact = services.artifact_register(
+            model=model_or_404(name),
+            actor=acting_member(request),
+            artifact_uri=data.validated_data["artifact_uri"],
+            source_run=run_or_400(data.validated_data.get("run")),
+            description=data.validated_data["description"],
+        )
+        return Response(
+            s.VersionSerializer(version_or_404(name, artifact.version)).data, status=201
+        )
+
+
+class VersionDetail(generics.GenericAPIView):
+    serializer_class = s.VersionDetailSerializer
+
+    def get(self, request, name: str, version: int):
+        artifact = version_or_404(name, version)
+        artifact.eval_scores = sorted(
+            latest_results_by_benchmark(artifact).values(), key=lambda r: r.benchmark.slug
+        )
+        artifact.pending_promotion = selectors.pending_promotion_id(artifact)
+        artifact.next_stages = sorted(p.to_stage for p in services.protocols_from(artifact.status))
+        return Response(s.VersionDetailSerializer(artifact).data)
+
+    @extend_schema(
+        request=s.VersionPatchSerializer,
+        responses={400: REFUSED},
+        description="Always refused: a registered version is immutable and its status changes "
+        "only through promotions (`status_read_only`, or `version_immutable` for other fields).",
+    )
+    def patch(self, request, name: str, version: int):
+        version_or_404(name, version)
+        refuse_status(request.data, name, version)
+        raise InvalidInput(
+            "version_immutable",
+            f"{name} v{version} is immutable once registered (what was evaluated and signed off "
+            "must not change); edit its card, or register a new version.",
+        )
+
+    @extend_schema(request=s.VersionPatchSerializer, responses={400: REFUSED})
+    def put(self, request, name: str, version: int):
+        return self.patch(request, name, version)
+
+
+class EvalResultList(generics.ListAPIView):
+    """Every recorded result of one version (history included), newest first."""
+
+    serializer_class = s.EvalResultSerializer
+    filterset_class = filters.EvalResultFilter
+    ordering_fields = ["recorded_at", "value"]
+    ordering = "-recorded_at"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return self.serializer_class.Meta.model.objects.none()
+        artifact = version_or_404(self.kwargs["name"], self.kwargs["version"])
+        return selectors.eval_results_for_api().filter(artifact=artifact)
+
+    @extend_schema(request=s.EvalRecordSerializer, responses={201: s.EvalResultSerializer})
+    def post(self, request, name: str, version: int):
+        """Record a result; the latest per benchmark is what cards and gates use."""
+        artifact = version_or_404(name, version)
+        data = s.EvalRecordSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        benchmark = Benchmark.objects.filter(slug=data.validated_data["benchmark"]).first()
+        if benchmark is None:
+            raise InvalidInput(
+                "unknown_benchmark",
+                f"There is no benchmark '{data.validated_data['benchmark']}'; "
+                "see GET /api/v1/benchmarks/.",
+            )
+        result = eval_record(
+            artifact=artifact,
+            benchmark=benchmark,
+            value=data.validated_data["value"],
+            actor=acting_member(request),
+            run=run_or_400(data.validated_data.get("run")),
+            note=data.validated_data["note"],
+        )
+        result = selectors.eval_results_for_api().get(pk=result.pk)
+        return Response(s.EvalResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class VersionPromotionList(generics.ListAPIView):
+    """Promotion requests of one version, newest first."""
+
+    serializer_class = s.PromotionSerializer
+    ordering_fields = ["requested_at"]
+    ordering = "-requested_at"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return self.serializer_class.Meta.model.objects.none()
+        artifact = version_or_404(self.kwargs["name"], self.kwargs["version"])
+        return selectors.promotions_for_api().filter(artifact=artifact)
+
+    @extend_schema(
+        request=s.PromotionRequestSerializer, responses={201: s.PromotionDetailSerializer}
+    )
+    def post(self, request, name: str, version: int):
+        """Ask for the version to move to ``to_stage`` through the matching handoff protocol."""
+        from .promotions import promotion_detail_response
+
+        artifact = version_or_404(name, version)
+        data = s.PromotionRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        promotion = services.promotion_request(
+            artifact=artifact,
+            to_stage=data.validated_data["to_stage"],
+            note=data.validated_data["note"],
+            actor=acting_member(request),
+        )
+        return promotion_detail_response(promotion.pk, status=201)

@@ -1,0 +1,176 @@
+"""Experiments, their runs and metric logging, for training pipelines.
+
+The tracking services do not check who acts, so these views do: members of the experiment's
+team (directly or embedded) and ML leads write; everyone reads.
+"""
+
+from django.db import IntegrityError, transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+
+from mlteam.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from mlteam.roster.models import MLTeamMember, Team
+from mlteam.roster.permissions import can_work_on_model_of
+from mlteam.tracking.enums import RunStatus
+from mlteam.tracking.models import Experiment, Run, RunMetric
+from mlteam.tracking.services import experiment_create, run_finish, run_log_metrics, run_start
+
+from .. import filters, selectors
+from ..serializers import tracking as s
+from .common import acting_member
+
+
+def require_team(member: MLTeamMember, team: Team, doing: str) -> None:
+    if not can_work_on_model_of(member, team):
+        raise NotAllowed(
+            "not_team_member", f"Only members of {team.name} (or an ML lead) can {doing}."
+        )
+
+
+def experiment_or_404(pk: int) -> Experiment:
+    experiment = selectors.experiments_for_api().filter(pk=pk).first()
+    if experiment is None:
+        raise NotFound("not_found", f"There is no experiment #{pk}.")
+    return experiment
+
+
+def run_or_404(pk: int) -> Run:
+    run = selectors.runs_for_api().filter(pk=pk).first()
+    if run is None:
+        raise NotFound("not_found", f"There is no run #{pk}.")
+    return run
+
+
+class ExperimentList(generics.ListAPIView):
+    serializer_class = s.ExperimentSerializer
+    filterset_class = filters.ExperimentFilter
+    ordering_fields = ["created_at", "name"]
+    ordering = "-created_at"
+
+    def get_queryset(self):
+        return selectors.experiments_for_api()
+
+    @extend_schema(request=s.ExperimentCreateSerializer, responses={201: s.ExperimentSerializer})
+    def post(self, request):
+        """Start an experiment for a team you work in."""
+        data = s.ExperimentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        team = Team.objects.filter(slug=values["team"]).first()
+        if team is None:
+            raise InvalidInput("unknown_team", f"There is no team '{values['team']}'.")
+        member = acting_member(request)
+        require_team(member, team, "start its experiments")
+        duplicate = Conflict(
+            "duplicate_experiment",
+            f"{team.name} already has an experiment named '{values['name']}'.",
+        )
+        if Experiment.objects.filter(team=team, name=values["name"]).exists():
+            raise duplicate
+        try:
+            with transaction.atomic():
+                experiment = experiment_create(
+                    name=values["name"],
+                    team=team,
+                    owner=member,
+                    hypothesis=values["hypothesis"],
+                    description=values["description"],
+                )
+        except IntegrityError:
+            raise duplicate from None
+        return Response(s.ExperimentSerializer(experiment_or_404(experiment.pk)).data, status=201)
+
+
+class ExperimentDetail(generics.GenericAPIView):
+    serializer_class = s.ExperimentSerializer
+
+    def get(self, request, pk: int):
+        return Response(s.ExperimentSerializer(experiment_or_404(pk)).data)
+
+
+class RunList(generics.ListAPIView):
+    """The runs of one experiment, newest first."""
+
+    serializer_class = s.RunSerializer
+    filterset_class = filters.RunFilter
+    ordering_fields = ["started_at"]
+    ordering = "-started_at"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return self.serializer_class.Meta.model.objects.none()
+        return selectors.runs_for_api().filter(experiment=experiment_or_404(self.kwargs["pk"]))
+
+    @extend_schema(request=s.RunStartSerializer, responses={201: s.RunSerializer})
+    def post(self, request, pk: int):
+        """Start a run (status running) in the experiment."""
+        experiment = experiment_or_404(pk)
+        data = s.RunStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = acting_member(request)
+        require_team(member, experiment.team, "start runs of its experiments")
+        run = run_start(experiment=experiment, actor=member, **data.validated_data)
+        return Response(s.RunSerializer(run_or_404(run.pk)).data, status=201)
+
+
+class RunDetail(generics.GenericAPIView):
+    serializer_class = s.RunSerializer
+
+    def get(self, request, pk: int):
+        return Response(s.RunSerializer(run_or_404(pk)).data)
+
+
+class RunMetricList(generics.ListAPIView):
+    """Logged metric values of a run, by key and step."""
+
+    serializer_class = s.RunMetricSerializer
+    filterset_class = filters.RunMetricFilter
+    ordering_fields = ["id", "step"]
+    ordering = "id"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return self.serializer_class.Meta.model.objects.none()
+        return selectors.run_metrics_for_api(run_or_404(self.kwargs["pk"]))
+
+    @extend_schema(request=s.MetricLogSerializer, responses={201: s.MetricLogResultSerializer})
+    def post(self, request, pk: int):
+        """Log ``(step, value)`` points of one metric; each step is logged once per key."""
+        run = run_or_404(pk)
+        data = s.MetricLogSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        require_team(acting_member(request), run.experiment.team, "log metrics of its runs")
+        key = data.validated_data["key"]
+        points = [(p["step"], p["value"]) for p in data.validated_data["points"]]
+        steps = [step for step, _ in points]
+        taken = RunMetric.objects.filter(run=run, key=key, step__in=steps).values_list(
+            "step", flat=True
+        )
+        if len(set(steps)) != len(steps) or taken.exists():
+            raise Conflict(
+                "duplicate_step", f"Each step of '{key}' is logged once; step(s) already logged."
+            )
+        try:
+            with transaction.atomic():
+                rows = run_log_metrics(run=run, key=key, values=points)
+        except IntegrityError:
+            raise Conflict("duplicate_step", f"A step of '{key}' was logged meanwhile.") from None
+        body = {"run": run.pk, "key": key, "logged": rows}
+        return Response(s.MetricLogResultSerializer(body).data, status=201)
+
+
+class RunFinish(generics.GenericAPIView):
+    serializer_class = s.RunFinishSerializer
+
+    @extend_schema(request=s.RunFinishSerializer, responses={200: s.RunSerializer})
+    def post(self, request, pk: int):
+        """Mark a running run finished, failed or killed."""
+        run = run_or_404(pk)
+        data = s.RunFinishSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        require_team(acting_member(request), run.experiment.team, "finish its runs")
+        if run.status != RunStatus.RUNNING:
+            raise Conflict("run_ended", f"Run #{run.pk} already ended ({run.status}).")
+        run_finish(run=run, status=data.validated_data["status"])
+        return Response(s.RunSerializer(run_or_404(pk)).data)

@@ -1,0 +1,221 @@
+"""Turning a README.md model card into changes of our card sections (pure: no database).
+
+Two kinds of file arrive. Our own export (its front matter has an ``mlteam`` key) holds every
+section under its exact heading, so it replaces the whole card and reads back exactly. A card
+written elsewhere (Hugging Face's template, Model Card Toolkit…) has its headings mapped onto our
+sections through ``ALIASES``; sections it does not have are left alone, and what matches none of
+ours is kept in "Additional information" rather than dropped.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from mlteam.core.errors import InvalidInput
+
+from .enums import RiskRating
+from .models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS
+from .readme import heading_key, split_blocks, split_front_matter, strip_template_noise
+
+MARKER = "mlteam"
+EVAL_HEADING = "Evaluation results"
+SECTIONS = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
+SECTION_FIELDS = [name for name, _ in SECTIONS]
+HEADING_OF = dict(SECTIONS)
+FIELD_OF_HEADING = {heading_key(heading): name for name, heading in SECTIONS}
+ONE_LINE = {"license": 120, "contact": 255}
+RISK_LINE = re.compile(r"^\*\*Risk rating:\*\*[ \t]*([A-Za-z ]+?)[ \t]*(?:\n\n|\n|$)")
+KNOWN_KEYS = {"license", "license_name", "tags", "model-index", "pipeline_tag", MARKER}
+
+ALIASES = {
+    "summary": ["summary", "model summary", "model details", "model description", "overview"],
+    "architecture": ["architecture", "model architecture", "model architecture and objective"],
+    "training_data": ["training data", "training dataset", "datasets", "dataset"],
+    "intended_uses": [
+        "intended uses",
+        "intended use",
+        "uses",
+        "direct use",
+        "recommended uses",
+        "intended uses & limitations",
+        "use cases",
+    ],
+    "out_of_scope_uses": ["out of scope uses", "out of scope use", "misuse and out of scope use"],
+    "failure_modes": ["known failure modes", "failure modes", "known issues"],
+    "limitations_and_risks": [
+        "limitations and risks",
+        "bias risks and limitations",
+        "limitations",
+        "risks and limitations",
+        "risks",
+        "bias and limitations",
+    ],
+    "ethical_considerations": ["ethical considerations", "ethics", "ethical concerns"],
+    "license": ["license", "licence", "licensing"],
+    "contact": ["contact", "model card contact", "contact information"],
+    "additional_information": ["additional information", "more information"],
+}
+FOREIGN_FIELD_OF = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+
+
+@dataclass
+class ImportPlan:
+    """What an import changes, and what it could not take over (shown to the person)."""
+
+    source: str
+    changes: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Piece:
+    """Consecutive blocks bound for one destination: a section, the introduction or "extra"."""
+
+    target: str
+    level: int
+    shift: int = 0
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return strip_template_noise("\n".join(self.lines))
+
+
+def risk_from(text: str) -> tuple[str | None, str]:
+    """Split the "**Risk rating:** High" line our export puts first in Limitations and risks."""
+    match = RISK_LINE.match(text)
+    if not match:
+        return None, text
+    label = match[1].strip().lower()
+    rating = next((value for value, name in RiskRating.choices if name.lower() == label), label)
+    return rating, text[match.end() :].strip()
+
+
+def _read_front_matter(meta: dict, plan: ImportPlan, *, note_scores: bool) -> None:
+    if "license_name" in meta or "license" in meta:
+        value = meta.get("license_name") or meta.get("license") or ""
+        if not isinstance(value, str):
+            raise InvalidInput("invalid_front_matter", "license in the front matter must be text.")
+        plan.changes["license"] = value
+    if "tags" in meta:
+        tags = meta["tags"] or []
+        plan.changes["tags"] = [tags] if isinstance(tags, str) else tags
+    if note_scores and meta.get("model-index"):
+        plan.notes.append(
+            "Scores in model-index were not imported: the card shows the results recorded on the "
+            "shared benchmarks (record them through the eval framework)."
+        )
+
+
+def _plan_ours(meta: dict, body: str) -> ImportPlan:
+    collected: dict[str, list[str]] = {}
+    current = None
+    for block in split_blocks(body)[1]:
+        key = heading_key(block.title)
+        if block.level == 2 and key == heading_key(EVAL_HEADING):
+            current = None  # generated from the recorded results; never read back
+        elif block.level == 2 and key in FIELD_OF_HEADING:
+            current = FIELD_OF_HEADING[key]
+            collected[current] = list(block.lines)
+        elif current:  # any other heading written inside a section belongs to it, verbatim
+            collected[current] += block.raw()
+    changes = {name: "\n".join(collected.get(name, [])).strip() for name in SECTION_FIELDS}
+    _, changes["limitations_and_risks"] = risk_from(changes["limitations_and_risks"])
+    changes["risk_rating"] = meta[MARKER].get("risk_rating") or ""
+    changes["tags"] = []
+    plan = ImportPlan(source="mlteam", changes=changes)
+    _read_front_matter(meta, plan, note_scores=False)
+    return plan
+
+
+def _pieces(body: str) -> list[_Piece]:
+    preamble, blocks = split_blocks(body)
+    pieces = [_Piece("intro", 1, lines=preamble)]
+    for block in blocks:
+        name = FOREIGN_FIELD_OF.get(heading_key(block.title)) if block.level <= 3 else None
+        current = pieces[-1]
+        if name:
+            pieces.append(_Piece(name, block.level, lines=list(block.lines)))
+        elif current.target != "intro" and block.level > current.level:
+            current.lines += block.raw(current.shift)
+        elif block.level == 1:  # the title: what follows it introduces the model
+            pieces.append(_Piece("intro", 1, lines=list(block.lines)))
+        else:
+            shift = max(0, 3 - block.level)
+            pieces.append(_Piece("extra", block.level, shift, lines=block.raw(shift)))
+    return pieces
+
+
+def _has_content(piece: _Piece) -> bool:
+    if piece.target != "extra":
+        return bool(piece.text)
+    lines = piece.text.split("\n")
+    return any(line.strip() and not line.lstrip().startswith("#") for line in lines)
+
+
+def _plan_foreign(meta: dict, body: str) -> ImportPlan:
+    plan = ImportPlan(source="huggingface")
+    _read_front_matter(meta, plan, note_scores=True)
+    found: dict[str, list[str]] = {}
+    intro: list[str] = []
+    extra: list[str] = []
+    for piece in filter(_has_content, _pieces(body)):
+        if piece.target == "intro":
+            intro.append(piece.text)
+        elif piece.target == "extra":
+            extra.append(piece.text)
+        else:
+            found.setdefault(piece.target, []).append(piece.text)
+    for name, texts in found.items():
+        _take_section(plan, name, "\n\n".join(texts), extra)
+    if intro:  # the text under the title is the quick summary; a description follows it
+        summary = [*intro, plan.changes.get("summary", "")]
+        plan.changes["summary"] = "\n\n".join(t for t in summary if t)
+    others = {key: value for key, value in meta.items() if key not in KNOWN_KEYS}
+    if others:
+        dump = yaml.safe_dump(others, sort_keys=False, allow_unicode=True).strip()
+        extra.append(f"### Hugging Face metadata\n\n```yaml\n{dump}\n```")
+    if extra:
+        plan.changes["additional_information"] = "\n\n".join(extra)
+    return plan
+
+
+def _take_section(plan: ImportPlan, name: str, text: str, extra: list[str]) -> None:
+    heading = HEADING_OF[name]
+    if name == "additional_information":
+        extra.insert(0, text)
+        return
+    if name in ONE_LINE:
+        fits = "\n" not in text and len(text) <= ONE_LINE[name]
+        differs = name in plan.changes and plan.changes[name] != text
+        if not fits or differs:
+            extra.append(f"### {heading}\n\n{text}")
+            if not fits:
+                plan.notes.append(
+                    f"{heading} did not fit on one line; it is kept in Additional information."
+                )
+            return
+    if name == "limitations_and_risks":
+        rating, text = risk_from(text)
+        if rating:
+            plan.changes["risk_rating"] = rating
+    plan.changes[name] = text
+
+
+def card_import_plan(text: str) -> ImportPlan:
+    """Parse a README.md card into section changes; InvalidInput when nothing usable is in it."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput("empty_card", "The file is empty; choose a README.md model card.")
+    meta, body = split_front_matter(text)
+    meta = meta or {}
+    if isinstance(meta.get(MARKER), dict):
+        return _plan_ours(meta, body)
+    plan = _plan_foreign(meta, body)
+    if not plan.changes:
+        raise InvalidInput(
+            "nothing_to_import",
+            "No part of this file matches a model card section (Summary, Training data, Intended "
+            "uses…); nothing was imported.",
+        )
+    return plan

@@ -1,0 +1,32 @@
+"""Checks every roster service starts with: who acts, and when the change takes effect."""
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from mlteam.core.errors import InvalidInput, NotAllowed
+
+from .permissions import can_edit_roster
+
+
+def require_roster_editor(actor: User | None, doing: str) -> None:
+    """Refuse anyone but an ML lead or superuser with NotAllowed; ``None`` is the system itself
+    (the demo seed, management commands) and is never what an interface passes."""
+    if actor is None or can_edit_roster(actor):
+        return
+    raise NotAllowed(
+        "not_ml_lead", f"Only ML leads may {doing}; ask an ML lead to make this change."
+    )
+
+
+def resolve_at(at: datetime | None) -> datetime:
+    """Now by default. A change dated in the future would make today's roster wrong: refused."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        raise InvalidInput("naive_datetime", "Give the time of the change with a time zone.")
+    if at > now + timedelta(minutes=1):
+        raise InvalidInput("at_in_future", "Roster changes cannot be dated in the future.")
+    return at

@@ -1,0 +1,201 @@
+"""Team and target changes (re-exported by ``mlteam.roster.services``, the one import path).
+
+Each writes its AuditEvent (``roster.team_changed`` / ``roster.target_set``) in the same
+transaction and refuses bad input with a domain error before changing anything.
+"""
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils.text import slugify
+
+from mlteam.core.errors import Conflict, InvalidInput, NotFound
+from mlteam.registry.audit import audit_record
+from mlteam.registry.enums import AuditAction
+
+from .enums import TeamKind
+from .guards import require_roster_editor, resolve_at
+from .models import MLTeamMember, OrientationTarget, Team
+
+TEAM_FIELDS = ("name", "slug", "kind", "mission", "lead")
+
+
+def _clean_team_changes(changes: dict, team: Team | None) -> dict:
+    unknown = set(changes) - set(TEAM_FIELDS)
+    if unknown:
+        raise InvalidInput("unknown_change", f"Cannot change {', '.join(sorted(unknown))} here.")
+    clean = dict(changes)
+    if "name" in clean:
+        clean["name"] = (clean["name"] or "").strip()
+        if not clean["name"]:
+            raise InvalidInput("blank_name", "A team needs a name.")
+        clash = Team.objects.filter(name__iexact=clean["name"])
+        if clash.exclude(pk=getattr(team, "pk", None)).exists():
+            raise Conflict("team_name_taken", f"A team called {clean['name']} already exists.")
+    if "slug" in clean:
+        clean["slug"] = slugify(clean["slug"] or "")
+        if not clean["slug"]:
+            raise InvalidInput("blank_slug", "A team needs a slug (letters, digits and dashes).")
+        if Team.objects.filter(slug=clean["slug"]).exclude(pk=getattr(team, "pk", None)).exists():
+            raise Conflict("team_slug_taken", f"The slug {clean['slug']} is already used.")
+    if "kind" in clean and clean["kind"] not in TeamKind.values:
+        raise InvalidInput(
+            "unknown_kind",
+            f"'{clean['kind']}' is not a team kind; use one of {', '.join(TeamKind.values)}.",
+        )
+    lead = clean.get("lead")
+    if isinstance(lead, MLTeamMember) and not lead.is_active:
+        raise InvalidInput("lead_left", f"{lead} left on {lead.left_on}; pick an active member.")
+    return clean
+
+
+def _describe(value) -> str:
+    if isinstance(value, MLTeamMember):
+        return value.display_name
+    return "" if value is None else str(value)
+
+
+def team_create(
+    *,
+    name: str,
+    kind: str,
+    actor: User | None,
+    slug: str = "",
+    mission: str = "",
+    lead: MLTeamMember | None = None,
+    at: datetime | None = None,
+) -> Team:
+    """Create a team. Side effects: AuditEvent ``roster.team_changed`` ("created")."""
+    require_roster_editor(actor, "create teams")
+    at = resolve_at(at)
+    values = _clean_team_changes(
+        {"name": name, "slug": slug or name, "kind": kind, "mission": mission, "lead": lead}, None
+    )
+    with transaction.atomic():
+        team = Team.objects.create(**values)
+        audit_record(
+            action=AuditAction.TEAM_CHANGED,
+            summary=f"Team {team.name} created ({team.get_kind_display()})",
+            actor=actor,
+            at=at,
+            team=team,
+            to_state=team.kind,
+            details={"created": True, "lead": _describe(lead)},
+        )
+    return team
+
+
+def team_update(
+    *, team: Team, actor: User | None, changes: dict, at: datetime | None = None
+) -> Team:
+    """Change a team's name, slug, kind, mission or lead.
+
+    Side effects: AuditEvent ``roster.team_changed`` listing old and new values; a change that
+    changes nothing writes nothing.
+    """
+    require_roster_editor(actor, "change teams")
+    at = resolve_at(at)
+    clean = _clean_team_changes(changes, team)
+    with transaction.atomic():
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        real = {k: v for k, v in clean.items() if getattr(team, k) != v}
+        if not real:
+            return team
+        diff = {k: [_describe(getattr(team, k)), _describe(v)] for k, v in real.items()}
+        old_kind = team.kind
+        for key, value in real.items():
+            setattr(team, key, value)
+        team.save(update_fields=list(real))
+        audit_record(
+            action=AuditAction.TEAM_CHANGED,
+            summary=f"Team {team.name}: {', '.join(sorted(real))} changed",
+            actor=actor,
+            at=at,
+            team=team,
+            from_state=old_kind,
+            to_state=team.kind,
+            details={"changes": diff},
+        )
+    return team
+
+
+def share_parse(value, what: str) -> Decimal:
+    """A fraction between 0 and 1 (0.35, "0.35"), three decimals; anything else is refused."""
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, TypeError, ValueError):
+        raise InvalidInput(
+            "invalid_share", f"The {what} must be a number between 0 and 1."
+        ) from None
+    if not number.is_finite() or not 0 <= number <= 1:
+        raise InvalidInput(
+            "share_out_of_range",
+            f"The {what} must be between 0 and 1 (e.g. 0.35 for 35%); got {value}.",
+        )
+    return number.quantize(Decimal("0.001"))
+
+
+def _band(target: OrientationTarget | None) -> str:
+    if target is None:
+        return ""
+    return f"{float(target.target_research_share):.0%} ± {float(target.tolerance):.0%}"
+
+
+def orientation_target_set(
+    *,
+    team: Team,
+    target_share,
+    actor: User | None,
+    tolerance=Decimal("0.1"),
+    at: datetime | None = None,
+) -> OrientationTarget:
+    """Set the research share ``team`` aims for and the tolerance that still counts as on target.
+
+    Side effects: creates or updates the OrientationTarget, AuditEvent ``roster.target_set``.
+    Shares outside 0 to 1 (or not numbers) are refused and nothing changes.
+    """
+    require_roster_editor(actor, "set staffing targets")
+    share = share_parse(target_share, "target research share")
+    tolerance = share_parse(tolerance, "tolerance")
+    at = resolve_at(at)
+    with transaction.atomic():
+        target = OrientationTarget.objects.select_for_update().filter(team=team).first()
+        before = _band(target)
+        if target is None:
+            target = OrientationTarget(team=team)
+        target.target_research_share, target.tolerance = share, tolerance
+        target.save()
+        audit_record(
+            action=AuditAction.TARGET_SET,
+            summary=f"{team.name}: research share target {_band(target)}",
+            actor=actor,
+            at=at,
+            team=team,
+            from_state=before,
+            to_state=_band(target),
+            details={"target_research_share": str(share), "tolerance": str(tolerance)},
+        )
+    return target
+
+
+def orientation_target_remove(*, team: Team, actor: User | None, at: datetime | None = None):
+    """Drop ``team``'s target. Side effects: deletes the row, AuditEvent ``roster.target_set``."""
+    require_roster_editor(actor, "set staffing targets")
+    at = resolve_at(at)
+    with transaction.atomic():
+        target = OrientationTarget.objects.select_for_update().filter(team=team).first()
+        if target is None:
+            raise NotFound("no_target", f"{team.name} has no research share target to remove.")
+        before = _band(target)
+        target.delete()
+        audit_record(
+            action=AuditAction.TARGET_SET,
+            summary=f"{team.name}: research share target removed (was {before})",
+            actor=actor,
+            at=at,
+            team=team,
+            from_state=before,
+            details={"removed": True},
+        )

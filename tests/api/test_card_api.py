@@ -1,0 +1,83 @@
+"""A version's model card over the API: JSON and Markdown export, section edits, README import."""
+
+import pytest
+
+from mlteam.cards.models import ModelCard
+from mlteam.registry.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+CARD = "/api/v1/models/intent/versions/1/card/"
+
+
+def test_card_as_json_and_markdown(world, as_user):
+    api = as_user(world.reader)
+    body = api.get(CARD).json()
+    assert body["model"] == "intent" and body["complete"] is True
+    assert body["sections"]["summary"] == "Summary text."
+    markdown = api.get(CARD, {"format": "md"})
+    assert markdown.status_code == 200
+    assert markdown["Content-Type"].startswith("text/markdown")
+    text = markdown.content.decode()
+    assert text.startswith("---\n") and "## Summary" in text
+    bad = api.get(CARD, {"format": "pdf"})
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_format"
+
+
+def test_owning_team_edits_sections(world, as_user):
+    response = as_user(world.member).patch(CARD, {"summary": "Routes tickets.", "tags": ["nlp"]})
+    assert response.status_code == 200
+    assert response.json()["sections"]["summary"] == "Routes tickets."
+    assert response.json()["tags"] == ["nlp"]
+    assert AuditEvent.objects.filter(action="card.updated").count() == 1
+
+
+def test_card_edits_refused_cleanly(world, as_user):
+    before = ModelCard.objects.get(pk=world.artifact.card.pk).summary
+    refused = as_user(world.reader).patch(CARD, {"summary": "hijack"})
+    assert refused.status_code == 403 and refused.json()["error"] == "not_team_member"
+    unknown = as_user(world.member).patch(CARD, {"scores": "99%"})
+    assert unknown.status_code == 400 and unknown.json()["error"] == "unknown_section"
+    nul = as_user(world.member).patch(CARD, {"summary": "a\x00b"})
+    assert nul.status_code == 400
+    risk = as_user(world.member).patch(CARD, {"risk_rating": "extreme"})
+    assert risk.json()["error"] == "invalid_risk_rating"
+    assert ModelCard.objects.get(pk=world.artifact.card.pk).summary == before
+
+
+def test_export_import_round_trip_through_the_api(world, as_user):
+    api = as_user(world.member)
+    api.patch(CARD, {"summary": "Routes tickets to intents."})
+    exported = api.get(CARD, {"format": "md"}).content.decode()
+    api.patch(CARD, {"summary": "changed"})
+    response = api.put(CARD, exported, content_type="text/markdown")
+    assert response.status_code == 200, response.json()
+    assert response.json()["sections"]["summary"] == "Routes tickets to intents."
+    assert response.json()["changed_sections"] == ["summary"]
+    assert api.get(CARD, {"format": "md"}).content.decode() == exported
+
+
+def test_import_as_json_or_plain_text(world, as_user):
+    api = as_user(world.member)
+    readme = "---\nlicense: mit\n---\n# x\n\n## Model description\n\nA classifier.\n"
+    assert api.post(CARD, {"markdown": readme}, format="json").status_code == 200
+    assert api.post(CARD, readme, content_type="text/plain").status_code == 200
+    assert ModelCard.objects.get(artifact=world.artifact).license == "mit"
+
+
+def test_bad_yaml_changes_nothing(world, as_user):
+    before = AuditEvent.objects.count()
+    response = as_user(world.member).put(
+        CARD, "---\nlicense: [unclosed\n---\n## Summary\n\nx\n", content_type="text/markdown"
+    )
+    assert response.status_code == 400
+    assert ModelCard.objects.get(artifact=world.artifact).summary == "Summary text."
+    assert AuditEvent.objects.count() == before
+
+
+def test_import_is_for_the_owning_team(world, as_user):
+    response = as_user(world.reader).put(CARD, "## Summary\n\nmine\n", content_type="text/markdown")
+    assert response.status_code == 403
+
+
+def test_card_of_unknown_version_is_404(world, as_user):
+    assert as_user(world.reader).get("/api/v1/models/intent/versions/5/card/").status_code == 404

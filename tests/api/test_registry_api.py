@@ -1,0 +1,161 @@
+"""Models, versions, eval results and version promotions through the API."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from mlteam.evals.models import EvalResult
+from mlteam.registry import services
+from mlteam.registry.enums import Stage
+from mlteam.registry.models import AuditEvent, Model, ModelArtifact
+from tests.factories import ModelFactory, RunFactory
+
+pytestmark = pytest.mark.django_db
+V1 = "/api/v1/models/intent/versions/1/"
+
+
+def test_models_list_filters_and_orders(world, as_user):
+    services.model_create(name="ranker", team=world.team, task="ranking", actor=world.member)
+    api = as_user(world.reader)
+    names = [m["name"] for m in api.get("/api/v1/models/").json()["results"]]
+    assert names == ["intent", "ranker"]
+    assert [m["name"] for m in api.get("/api/v1/models/?task=ranking").json()["results"]] == [
+        "ranker"
+    ]
+    assert [m["name"] for m in api.get("/api/v1/models/?ordering=-name").json()["results"]] == [
+        "ranker",
+        "intent",
+    ]
+    assert [m["name"] for m in api.get("/api/v1/models/?stage=experimental").json()["results"]] == [
+        "intent"
+    ]
+    assert api.get("/api/v1/models/?team=product").json()["results"] == []
+    assert api.get("/api/v1/models/?q=rank").json()["results"][0]["name"] == "ranker"
+    assert api.get("/api/v1/models/?stage=orbit").status_code == 400
+    first = api.get("/api/v1/models/intent/").json()
+    assert first["team"] == "applied" and first["latest_version"] == 1
+    assert first["production_version"] is None
+
+
+def test_create_a_model(world, as_user):
+    body = {"name": "ranker", "team": "applied", "task": "ranking", "description": "Ranks."}
+    response = as_user(world.member).post("/api/v1/models/", body)
+    assert response.status_code == 201
+    assert response.json()["name"] == "ranker"
+    assert as_user(world.member).post("/api/v1/models/", body).json()["error"] == "duplicate_model"
+    unknown = as_user(world.member).post("/api/v1/models/", {**body, "name": "x", "team": "zzz"})
+    assert unknown.json()["error"] == "unknown_team"
+
+
+def test_register_a_version(world, as_user):
+    run = RunFactory(experiment__team=world.team)
+    response = as_user(world.colleague).post(
+        "/api/v1/models/intent/versions/", {"artifact_uri": "s3://m/v2", "run": run.pk}
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["version"] == 2 and body["status"] == "experimental"
+    assert body["owner"] == "colleague" and body["source_run"] == run.pk
+    assert body["card_missing_sections"] == []  # copied from v1's complete card
+    unknown = as_user(world.member).post("/api/v1/models/intent/versions/", {"run": 99999})
+    assert unknown.json()["error"] == "unknown_run"
+    assert world.model.artifacts.count() == 2
+
+
+def test_status_is_never_writable(world, as_user):
+    api = as_user(world.member)
+    before = AuditEvent.objects.count()
+    for method in (api.patch, api.put):
+        response = method(V1, {"status": "production"})
+        assert response.status_code == 400
+        assert response.json()["error"] == "status_read_only"
+        assert "request" in response.json()["detail"] and "promotion" in response.json()["detail"]
+    response = api.post("/api/v1/models/intent/versions/", {"status": "production"})
+    assert response.json()["error"] == "status_read_only"
+    response = api.patch(V1, {"description": "new"})
+    assert response.json()["error"] == "version_immutable"
+    world.artifact.refresh_from_db()
+    assert world.artifact.status == Stage.EXPERIMENTAL
+    assert world.model.artifacts.count() == 1
+    assert AuditEvent.objects.count() == before
+
+
+def test_version_detail(world, as_user):
+    EvalResult.objects.create(
+        artifact=world.artifact, benchmark=world.benchmark, value=0.7, recorded_at=timezone.now()
+    )
+    body = as_user(world.reader).get(V1).json()
+    assert body["status"] == "experimental"
+    assert body["eval_scores"][0]["benchmark"] == "accuracy"
+    assert body["next_stages"] == ["staging"] and body["pending_promotion"] is None
+
+
+def test_record_eval_results(world, as_user):
+    api = as_user(world.member)
+    response = api.post(V1 + "evals/", {"benchmark": "accuracy", "value": 0.91, "note": "nightly"})
+    assert response.status_code == 201
+    assert response.json()["value"] == 0.91 and response.json()["recorded_by"] == "member"
+    assert api.post(V1 + "evals/", {"benchmark": "accuracy", "value": "0.93"}).status_code == 201
+    listing = api.get(V1 + "evals/").json()["results"]
+    assert [r["value"] for r in listing] == [0.93, 0.91]
+    assert api.get(V1 + "evals/?benchmark=nope").json()["results"] == []
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-Infinity", "abc", True, ""])
+def test_eval_values_must_be_finite_numbers(world, as_user, value):
+    response = as_user(world.member).post(V1 + "evals/", {"benchmark": "accuracy", "value": value})
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_value"
+    assert not EvalResult.objects.exists()
+
+
+def test_unknown_benchmark_is_a_clear_error(world, as_user):
+    response = as_user(world.member).post(V1 + "evals/", {"benchmark": "bleu", "value": 1})
+    assert response.json()["error"] == "unknown_benchmark" and "bleu" in response.json()["detail"]
+
+
+def test_request_and_list_version_promotions(world, as_user):
+    response = as_user(world.member).post(
+        V1 + "promotions/", {"to_stage": "staging", "note": "ready"}
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["state"] == "pending" and body["responsible_role"] == "Evaluation Engineer"
+    assert [c["item"] for c in body["checklist"]] == [1, 2, 3]
+    assert body["checklist"][2]["satisfied"] is True  # the card is complete
+    listing = as_user(world.reader).get(V1 + "promotions/").json()["results"]
+    assert [p["id"] for p in listing] == [body["id"]]
+    no_gate = as_user(world.member).post(
+        "/api/v1/models/intent/versions/1/promotions/", {"to_stage": "production"}
+    )
+    assert no_gate.status_code == 400 and no_gate.json()["error"] == "no_protocol"
+
+
+def test_production_at_a_moment_comes_from_history(world, as_user):
+    model = ModelFactory(name="ranker", team=world.team)
+    v1 = services.artifact_register(model=model, actor=world.member)
+    ModelArtifact.objects.filter(pk=v1.pk)  # v1 is promoted in the history below
+    t0 = timezone.now() - timedelta(days=10)
+    AuditEvent.objects.create(
+        at=t0,
+        action="artifact.transitioned",
+        summary="v1 to production",
+        from_state="staging",
+        to_state="production",
+        model=model,
+        artifact=v1,
+    )
+    api = as_user(world.reader)
+    then = api.get(
+        "/api/v1/models/ranker/production/", {"at": (t0 + timedelta(days=1)).isoformat()}
+    )
+    assert then.json()["version"]["version"] == 1
+    before = api.get(
+        "/api/v1/models/ranker/production/", {"at": (t0 - timedelta(days=1)).isoformat()}
+    )
+    assert before.json()["version"] is None
+    assert api.get("/api/v1/models/ranker/production/").json()["version"]["version"] == 1
+    bad = api.get("/api/v1/models/ranker/production/?at=yesterday")
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_at"
+    assert Model.objects.count() == 2

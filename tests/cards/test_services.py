@@ -1,0 +1,113 @@
+"""Card writes: who may edit, what is validated, and the gate that reads completeness."""
+
+import pytest
+
+from mlteam.cards.models import REQUIRED_SECTIONS
+from mlteam.cards.services import card_update
+from mlteam.core.errors import InvalidInput, NotAllowed
+from mlteam.registry.enums import AuditAction, CriterionKind
+from mlteam.registry.gates import criteria_evaluate
+from mlteam.registry.models import AuditEvent, GateCriterion
+from tests.factories import MemberFactory
+
+
+def test_a_team_member_updates_sections_with_an_audit_event(world):
+    card = world.register().card
+
+    card_update(card=card, actor=world.teammate, changes={"summary": "  Routes tickets.\r\n"})
+
+    card.refresh_from_db()
+    assert card.summary == "Routes tickets."
+    assert card.updated_by == world.teammate
+    event = AuditEvent.objects.get(action=AuditAction.CARD_UPDATED)
+    assert event.details == {"sections": ["summary"]}
+    assert event.artifact == card.artifact
+
+
+def test_an_unchanged_value_writes_nothing(world):
+    card = world.register().card
+    card_update(card=card, actor=world.owner, changes={"summary": "Same"})
+    card_update(card=card, actor=world.owner, changes={"summary": "Same"})
+    assert AuditEvent.objects.filter(action=AuditAction.CARD_UPDATED).count() == 1
+
+
+def test_embedded_members_and_ml_leads_edit_too(world):
+    card = world.register().card
+    embedded = MemberFactory(embedded_in=world.team)
+    card_update(card=card, actor=embedded, changes={"summary": "By an embedded member"})
+    card_update(card=card, actor=world.lead, changes={"summary": "By an ML lead"})
+    card.refresh_from_db()
+    assert card.summary == "By an ML lead"
+
+
+@pytest.mark.parametrize("who", ["reader", None])
+def test_others_cannot_edit_and_nothing_changes(world, who):
+    card = world.register().card
+    actor = getattr(world, who) if who else None
+    with pytest.raises(NotAllowed):
+        card_update(card=card, actor=actor, changes={"summary": "Vandalism"})
+    card.refresh_from_db()
+    assert card.summary == ""
+    assert not AuditEvent.objects.filter(action=AuditAction.CARD_UPDATED).exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"eval_scores": "0.99"}, "Unknown card section"),
+        ({"license": "x" * 121}, "at most 120"),
+        ({"contact": "two\nlines"}, "one line"),
+        ({"risk_rating": "extreme"}, "not a risk rating"),
+        ({"tags": [1, 2]}, "Tags must be"),
+        ({"summary": 42}, "must be text"),
+        ({"summary": "fine", "license": "y" * 200}, "at most 120"),
+    ],
+)
+def test_bad_values_are_refused_and_nothing_is_written(world, changes, says):
+    card = world.register().card
+    with pytest.raises(InvalidInput, match=says):
+        card_update(card=card, actor=world.owner, changes=changes)
+    card.refresh_from_db()
+    assert card.summary == "" and card.license == ""
+
+
+def test_tags_are_cleaned(world):
+    card = world.register().card
+    card_update(card=card, actor=world.owner, changes={"tags": " nlp, ranking ,,nlp"})
+    assert card.tags == ["nlp", "ranking"]
+
+
+def test_a_new_version_starts_with_a_copy_of_the_previous_card(world):
+    v1 = world.register()
+    card_update(card=v1.card, actor=world.owner, changes={"summary": "v1 text", "tags": ["a"]})
+    v2 = world.register()
+    assert v2.card.summary == "v1 text"
+    assert v2.card.tags == ["a"]
+
+
+def test_the_card_complete_gate_reads_missing_sections(world):
+    card = world.register().card
+    criterion = GateCriterion.objects.get(kind=CriterionKind.CARD_COMPLETE)
+    (check,) = criteria_evaluate(card.artifact, [criterion])
+    assert not check.satisfied
+    assert check.missing_sections == [heading for _, heading in REQUIRED_SECTIONS]
+
+    changes = {name: f"{heading} text" for name, heading in REQUIRED_SECTIONS}
+    card_update(card=card, actor=world.owner, changes=changes | {"contact": ""})
+    card.artifact.refresh_from_db()
+    (check,) = criteria_evaluate(card.artifact, [criterion])
+    assert check.missing_sections == ["Contact"]
+
+    card_update(card=card, actor=world.owner, changes={"contact": "ml@example.com"})
+    card.artifact.refresh_from_db()
+    (check,) = criteria_evaluate(card.artifact, [criterion])
+    assert check.satisfied
+
+
+def test_saving_one_section_keeps_a_concurrent_edit_of_another(world):
+    artifact = world.register()
+    first, second = type(artifact.card).objects.get(pk=artifact.card.pk), artifact.card
+    card_update(card=first, actor=world.owner, changes={"summary": "Written by one person"})
+    card_update(card=second, actor=world.teammate, changes={"contact": "Written by another"})
+    second.refresh_from_db()
+    assert (second.summary, second.contact) == ("Written by one person", "Written by another")

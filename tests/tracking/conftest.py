@@ -1,0 +1,3 @@
+"""Fixtures of the tracking tests."""
+
+from tests.cards.world import world  # noqa: F401

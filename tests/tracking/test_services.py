@@ -1,0 +1,74 @@
+"""Experiment and run writes, with the team rule and every validation."""
+
+import pytest
+
+from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.tracking.enums import RunStatus
+from mlteam.tracking.models import Experiment, RunMetric
+from mlteam.tracking.services import experiment_create, run_finish, run_log_metrics, run_start
+
+
+@pytest.fixture
+def experiment(world):
+    return experiment_create(
+        name="LoRA vs full fine-tuning", team=world.team, owner=world.owner, hypothesis="LoRA wins"
+    )
+
+
+def test_a_run_lives_through_its_lifecycle(world, experiment):
+    run = run_start(
+        experiment=experiment,
+        name="lora-r16",
+        actor=world.teammate,
+        params={"rank": 16},
+        tags=["lora"],
+        git_commit="abc1234",
+    )
+    run_log_metrics(run=run, key="loss", values=[(0, 2.0), (100, "1.5"), (200, 1.1)])
+    run_finish(run=run, status=RunStatus.FINISHED)
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.FINISHED and run.ended_at is not None
+    assert list(run.metrics.values_list("step", "value")) == [(0, 2.0), (100, 1.5), (200, 1.1)]
+
+
+def test_only_the_team_or_an_ml_lead_writes(world, experiment):
+    with pytest.raises(NotAllowed):
+        experiment_create(name="Mine", team=world.team, owner=world.reader)
+    with pytest.raises(NotAllowed):
+        run_start(experiment=experiment, name="sneaky", actor=world.reader)
+    assert run_start(experiment=experiment, name="by lead", actor=world.lead).pk
+
+
+def test_experiment_names_are_unique_within_a_team(world, experiment):
+    with pytest.raises(Conflict, match="already has an experiment"):
+        experiment_create(name=" LoRA vs full fine-tuning ", team=world.team, owner=world.owner)
+    with pytest.raises(InvalidInput, match="needs a name"):
+        experiment_create(name="  ", team=world.team, owner=world.owner)
+    assert Experiment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("values", "error", "says"),
+    [
+        ([(0, float("nan"))], InvalidInput, "NaN"),
+        ([(0, "fast")], InvalidInput, "not a number"),
+        ([(-1, 1.0)], InvalidInput, "whole number"),
+        ([(1.5, 1.0)], InvalidInput, "whole number"),
+        ([(0, 1.0), (0, 2.0)], Conflict, "already has a value"),
+    ],
+)
+def test_bad_metrics_save_nothing(world, experiment, values, error, says):
+    run = run_start(experiment=experiment, name="r", actor=world.owner)
+    with pytest.raises(error, match=says):
+        run_log_metrics(run=run, key="loss", values=values)
+    assert not RunMetric.objects.exists()
+
+
+def test_a_run_ends_finished_failed_or_killed(world, experiment):
+    run = run_start(experiment=experiment, name="r", actor=world.owner)
+    with pytest.raises(InvalidInput, match="does not end a run"):
+        run_finish(run=run, status=RunStatus.RUNNING)
+    with pytest.raises(InvalidInput):
+        run_finish(run=run, status="exploded")
+    assert run_finish(run=run, status=RunStatus.FAILED).status == RunStatus.FAILED
