@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from mlteam.cards.templatetags.cards_ui import number
+from mlteam.registry.templatetags.registry_ui import score as number
 
 
 class LeaderboardTable(tables.Table):

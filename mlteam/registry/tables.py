@@ -1,11 +1,11 @@
 """django-tables2 tables of the registry pages. Every column reads what the selector joined in."""
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from .models import Model, PromotionRequest
-from .templatetags.registry_ui import url_if_exists
 
 
 def stage_badge(stage: str, text: str = "") -> str:
@@ -18,7 +18,7 @@ def _labelled(label: str, **attrs) -> dict:
 
 
 def _linked(url: str, text) -> str:
-    return format_html('<a href="{}">{}</a>', url, text) if url else format_html("{}", text)
+    return format_html('<a href="{}">{}</a>', url, text)
 
 
 class ModelTable(tables.Table):
@@ -49,14 +49,14 @@ class ModelTable(tables.Table):
         )
 
     def render_team(self, record):
-        return _linked(url_if_exists("roster:team", record.team.slug), record.team.name)
+        return _linked(reverse("roster:team", args=[record.team.slug]), record.team.name)
 
     def render_production_version(self, record, value):
-        url = url_if_exists("registry:version", record.name, value)
+        url = reverse("registry:version", args=[record.name, value])
         return _linked(url, stage_badge("production", f"v{value} production"))
 
     def render_last_version(self, record, value):
-        url = url_if_exists("registry:version", record.name, value)
+        url = reverse("registry:version", args=[record.name, value])
         status = record.latest_status or ""
         return format_html(
             "{} {}", _linked(url, f"v{value}"), stage_badge(status) if status else ""

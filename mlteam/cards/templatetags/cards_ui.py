@@ -1,10 +1,10 @@
 """Template helpers of the cards, evals and tracking pages."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString
 
 from mlteam.cards.rendering import render_markdown
+from mlteam.registry.templatetags.registry_ui import score
 
 register = template.Library()
 
@@ -15,24 +15,8 @@ def markdown_filter(text: str) -> SafeString:
     return render_markdown(text or "")
 
 
-@register.simple_tag
-def link_if_exists(name: str, *args) -> str:
-    """The URL of another app's page, or '' while that page does not exist."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
-@register.filter
-def number(value) -> str:
-    """A score as people write it: 0.986, 432.1, 12 (no float noise)."""
-    if value is None or value == "":
-        return ""
-    try:
-        return f"{float(value):.6g}"
-    except (TypeError, ValueError):
-        return str(value)
+# Scores read the same on every page: the registry's filter, under the name these pages use.
+register.filter("number", score)
 
 
 @register.filter

@@ -1,22 +1,8 @@
 """Template helpers of the registry pages."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 
 register = template.Library()
-
-
-@register.simple_tag
-def url_if_exists(name: str, *args) -> str:
-    """``{% url %}`` for pages other apps add: '' (no link) until that page exists.
-
-    Lets the registry pages link the model card, eval forms, runs and teams as soon as their
-    apps define the URL, without breaking while they do not.
-    """
-    try:
-        return reverse(name, args=[a for a in args if a is not None])
-    except NoReverseMatch:
-        return ""
 
 
 @register.filter

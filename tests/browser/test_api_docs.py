@@ -2,12 +2,10 @@
 
 import pytest
 
-# The browser fixtures live in tests/browser/conftest.py; importing them makes them visible here.
-from tests.browser.conftest import chromium, login, new_page, screenshot  # noqa: F401
-from tests.browser.conftest import page as page
+from tests.browser.conftest import login, screenshot
 from tests.factories import PASSWORD, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_swagger_ui_renders_without_csp_errors(page):
