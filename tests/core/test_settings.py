@@ -50,3 +50,20 @@ def test_environment_selects_postgresql_and_production_settings():
     assert values["hosts"] == ["mlteam.example.com", "api.example.com"]
     assert values["key"] == "k" * 50
     assert values["secure_cookies"] is True
+
+
+def test_a_fresh_clone_without_var_can_open_its_sqlite_database(tmp_path):
+    var = tmp_path / "not-yet-created"
+    clean = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.db import connection; "
+            "connection.ensure_connection()",
+        ],
+        env={**clean, "MLTEAM_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "mlteam.settings"},
+        cwd=ROOT,
+        check=True,
+    )
+    assert (var / "mlteam.sqlite3").exists()
