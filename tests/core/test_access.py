@@ -3,11 +3,12 @@
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"/accounts/login/", "/health/", "/accounts/logout/", "/admin/login/"}
+PUBLIC = {"/accounts/login/", "/health/", "/favicon.ico", "/accounts/logout/", "/admin/login/"}
 LOGIN_PAGES = ("/accounts/login/?next=", "/admin/login/?next=")
 SAMPLE_VALUES = {
     "int": "1",
@@ -50,6 +51,13 @@ def test_health_answers_without_login(client):
     response = client.get("/health/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_the_favicon_answers_without_login_so_admin_pages_log_no_404(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
+    assert finders.find("img/favicon.svg")
 
 
 def test_an_expired_session_during_an_htmx_request_redirects_the_whole_page(client):
