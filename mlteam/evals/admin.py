@@ -28,7 +28,8 @@ class EvalResultAdmin(admin.ModelAdmin):
     list_filter = ["benchmark"]
     search_fields = ["artifact__model__name", "benchmark__slug"]
     list_select_related = ["artifact__model", "benchmark", "recorded_by__user"]
-    date_hierarchy = "recorded_at"
+    # A million results: no full count and no date drill-down (each scans the whole table).
+    show_full_result_count = False
     readonly_fields = [
         "artifact",
         "benchmark",

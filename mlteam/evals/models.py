@@ -61,6 +61,7 @@ class EvalResult(models.Model):
         indexes = [
             models.Index(fields=["artifact", "benchmark", "-recorded_at", "-id"]),
             models.Index(fields=["benchmark", "-recorded_at"]),
+            models.Index(fields=["-recorded_at", "-id"], name="evalresult_newest_first"),
         ]
 
     def __str__(self) -> str:

@@ -37,6 +37,7 @@ class ModelArtifactAdmin(admin.ModelAdmin):
     list_filter = ["status", "model__team", "model__task"]
     search_fields = ["model__name", "artifact_uri", "owner__user__username"]
     list_select_related = ["model", "owner__user"]
+    show_full_result_count = False
     readonly_fields = [
         "model",
         "version",
@@ -188,8 +189,10 @@ class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit trail is never added to, changed or deleted by hand."""
 
     list_display = ["at", "action", "summary", "actor", "from_state", "to_state"]
-    list_filter = ["action", "model"]
-    search_fields = ["summary"]
+    # Filter by model through the search box: a sidebar entry per model does not scale.
+    list_filter = ["action"]
+    search_fields = ["summary", "model__name"]
+    show_full_result_count = False
     list_select_related = ["actor", "model"]
     date_hierarchy = "at"
     readonly_fields = [f.name for f in AuditEvent._meta.fields]

@@ -310,6 +310,8 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [
+            # The admin, the dashboard and the API list the trail newest first.
+            models.Index(fields=["-at", "-id"], name="auditevent_newest_first"),
             models.Index(fields=["artifact", "at"]),
             models.Index(fields=["model", "action", "at"]),
             models.Index(fields=["member", "at"]),

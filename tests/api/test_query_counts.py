@@ -94,6 +94,13 @@ def test_query_counts_do_not_grow_with_rows(world, as_user):
     experiment = experiment_create(name="exp", team=world.team, owner=world.member)
     run = run_start(experiment=experiment, name="r0", actor=world.member)
     run_log_metrics(run=run, key="loss", values=[(0, 1.0)])
+    EvalResult.objects.create(  # one row on the leaderboard to begin with
+        artifact=world.artifact,
+        benchmark=world.benchmark,
+        value=0.4,
+        recorded_at=timezone.now(),
+        recorded_by=world.member,
+    )
     state = {"pk": pending.pk, "experiment": experiment.pk, "run": run.pk}
     api = as_user(world.gate_owner)
     api.get("/api/v1/models/")  # the first use of a token records last_used_at
