@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from mlteam.demo.scale import seed_scale
@@ -103,3 +103,22 @@ def test_scale_tops_up_the_bulk_registry_to_n():
         bulk.filter(model__name="scale-model-000000").values_list("version", flat=True)
     )
     assert versions == [1, 2, 3, 4]
+
+
+def test_measure_pages_times_every_sample_page_on_the_demo(settings):
+    settings.DEBUG = True  # the demo's lead can sign in (and open the admin) only with DEBUG
+    seed(scale=40)
+    out = StringIO()
+    call_command("measure_pages", "--repeat", "1", stdout=out)
+    rows = [line.split() for line in out.getvalue().splitlines()[1:]]
+    assert len(rows) >= 20
+    assert {row[0] for row in rows} == {"200"}, out.getvalue()
+    leaderboards = [
+        row for row in rows if row[-1].startswith("/benchmarks/") and row[-1] != "/benchmarks/"
+    ]
+    assert leaderboards and all(int(row[2]) > 0 for row in rows)
+
+
+def test_measure_pages_needs_a_known_user():
+    with pytest.raises(CommandError, match="No user 'nobody'"):
+        call_command("measure_pages", "--user", "nobody")
