@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.shortcuts import get_object_or_404
 
 from mlteam.cards.models import ModelCard
+from mlteam.core.parsing import whole_number
 from mlteam.registry.enums import Stage
 from mlteam.registry.models import Model, ModelArtifact
 
@@ -36,14 +37,14 @@ def _card(artifact: ModelArtifact | None) -> ModelCard | None:
 def _parse(raw: str | None, label: str, by_number: dict, errors: list[str]):
     if raw in (None, ""):
         return None
-    text = raw.strip().lower().removeprefix("v")
-    if not text.isdigit():
+    number = whole_number(raw.strip().lower().removeprefix("v"))
+    if number is None:
         errors.append(f"'{raw}' is not a version number (write 3 or v3) for {label}.")
         return None
-    found = by_number.get(int(text))
+    found = by_number.get(number)
     if found is None:
         listed = ", ".join(f"v{n}" for n in sorted(by_number))
-        errors.append(f"There is no v{int(text)} for {label}; the versions are {listed}.")
+        errors.append(f"There is no v{number} for {label}; the versions are {listed}.")
     return found
 
 

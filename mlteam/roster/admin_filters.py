@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.db.models import Q
 
+from mlteam.core.parsing import whole_number
+
 from .models import Team
 
 
@@ -18,8 +20,7 @@ class TeamOrEmbeddedFilter(admin.SimpleListFilter):
         ]
 
     def team_id(self) -> int | None:
-        value = self.value()
-        return int(value) if value and value.isdigit() else None
+        return whole_number(self.value())
 
     def queryset(self, request, queryset):
         team_id = self.team_id()

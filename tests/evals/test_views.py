@@ -222,6 +222,8 @@ def test_compare_defaults_to_production_against_the_newest(client, world):
         ("?a=1&b=7", "There is no v7"),
         ("?a=one&b=2", "is not a version number"),
         ("?a=2&b=2", "Pick two different versions"),
+        ("?a=%C2%B2&b=2", "is not a version number"),  # "²" passes str.isdigit()
+        ("?a=1&b=99999999999999999999999999", "is not a version number"),
     ],
 )
 def test_compare_with_bad_versions_explains(client, world, query, says):

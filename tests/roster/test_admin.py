@@ -66,6 +66,16 @@ class TestChangelistChart:
         searched = admin_client.get(reverse(CHANGELIST), {"q": guest.user.username})
         assert chart_rows(searched) == {("trust-safety", 1, 0), ("applied-ml", 1, 0)}
 
+    @pytest.mark.parametrize("odd", ["²", "99999999999999999999999999", "abc", "-1"])
+    def test_an_odd_team_in_the_url_lists_everyone_instead_of_failing(
+        self, admin_client, team, join, odd
+    ):
+        join(team, R)
+        everyone = chart_rows(admin_client.get(reverse(CHANGELIST)))
+        response = admin_client.get(reverse(CHANGELIST), {"team": odd})
+        assert response.status_code == 200
+        assert ("applied-ml", 1, 0) in chart_rows(response) == everyone
+
     def test_query_count_does_not_grow_with_rows(self, admin_client, join):
         teams = [TeamFactory() for _ in range(2)]
         join(teams[0], R)
