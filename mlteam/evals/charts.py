@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from mlteam.core.scales import fraction
 from mlteam.registry.enums import Comparator
 from mlteam.registry.gates import comparator_holds
 
@@ -86,11 +87,10 @@ def leaderboard_chart(rows, thresholds: list[Threshold]) -> BarChart | None:
     if not rows:
         return None
     low, high = _domain([r.value for r in rows] + [t.value for t in thresholds])
-    span = (high - low) or 1.0
     plot_w = WIDTH - LABEL_W - RIGHT
 
     def x(value: float) -> float:
-        return round(LABEL_W + (value - low) / span * plot_w, 1)
+        return round(LABEL_W + fraction(value, low, high) * plot_w, 1)
 
     bars = []
     for index, row in enumerate(rows):
@@ -105,5 +105,5 @@ def leaderboard_chart(rows, thresholds: list[Threshold]) -> BarChart | None:
         at = x(threshold.value)
         anchor = "end" if at > WIDTH - 120 else "start"
         markers.append(Marker(at, threshold.label, 12 + 13 * (index % 2), anchor))
-    ticks = [Tick(x(v), f"{v:.4g}") for v in (low, (low + high) / 2, high)]
+    ticks = [Tick(x(v), f"{v:.4g}") for v in (low, low / 2 + high / 2, high)]
     return BarChart(WIDTH, int(axis_y + BOTTOM), LABEL_W, bars, markers, axis_y, ticks)

@@ -3,6 +3,8 @@
 import math
 from dataclasses import dataclass
 
+from mlteam.core.scales import fraction
+
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 720, 260, 64, 16, 14, 34
 MAX_POINTS = 400
 # Series differ by colour *and* dash pattern, so the chart does not rely on colour alone.
@@ -60,6 +62,8 @@ def _ticks(low: float, high: float, count: int) -> list[float]:
     if high == low:
         return [low]
     raw = (high - low) / (count - 1)
+    if not 0 < raw < math.inf or 10 ** math.floor(math.log10(raw)) == 0:
+        return [low, high]  # a span too wide (overflow) or too narrow for round steps
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.ceil(low / step) * step
@@ -78,10 +82,10 @@ def line_chart(named_series: list[tuple[str, list[tuple[int, float]]]], y_label:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(step: float) -> float:
-        return round(LEFT + (step - x_low) / ((x_high - x_low) or 1) * plot_w, 1)
+        return round(LEFT + fraction(step, x_low, x_high) * plot_w, 1)
 
     def y(value: float) -> float:
-        return round(TOP + plot_h - (value - y_low) / ((y_high - y_low) or 1) * plot_h, 1)
+        return round(TOP + plot_h - fraction(value, y_low, y_high) * plot_h, 1)
 
     series = []
     for index, (label, points) in enumerate(named_series):

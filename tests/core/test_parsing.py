@@ -18,3 +18,13 @@ def test_reads_whole_numbers(text, number):
 )
 def test_refuses_anything_else(text):
     assert whole_number(text) is None
+
+
+def test_chart_fractions_survive_the_extremes_of_a_float():
+    from mlteam.core.scales import fraction
+
+    assert fraction(1.7e308, -1.7e308, 1.7e308) == 1.0
+    assert fraction(-1.7e308, -1.7e308, 1.7e308) == 0.0
+    assert fraction(0.0, -1.7e308, 1.7e308) == 0.5
+    assert fraction(3.0, 3.0, 3.0) == 0.0
+    assert fraction(5e-324, 0.0, 5e-324) == 1.0

@@ -132,3 +132,16 @@ def test_members_cannot_start_experiments_for_other_teams(client, world):
     response = client.post("/experiments/new/", {"name": "Sneaky", "team": world.team.pk})
     assert "Select a valid choice" in response.content.decode()
     assert not Experiment.objects.exists()
+
+
+def test_run_page_draws_extreme_but_finite_metrics(client, world):
+    experiment = make_experiment(world)
+    run = run_start(experiment=experiment, name="diverged", actor=world.owner)
+    run_log_metrics(run=run, key="loss", values=[(0, -1.7e308), (1, 1.7e308)])
+    run_log_metrics(run=run, key="grad", values=[(0, 0.0), (1, 5e-324)])
+    client.force_login(world.reader.user)
+    response = client.get(f"/runs/{run.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("<polyline") == 2
+    assert "nan" not in page.split("<main")[1].lower().replace("nanosecond", "")
