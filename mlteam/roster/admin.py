@@ -67,7 +67,7 @@ class MLTeamMemberAdmin(RosterEditMixin, admin.ModelAdmin):
     ]
     list_select_related = ["user", "role", "team", "embedded_in"]
     readonly_fields = ["joined_on", "left_on"]
-    actions = ["record_leaving"]
+    actions = ["record_leaving", "record_rejoining"]
     list_per_page = 50
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -127,10 +127,31 @@ class MLTeamMemberAdmin(RosterEditMixin, admin.ModelAdmin):
         if left:
             self.message_user(request, f"Recorded {left} leaving.", messages.SUCCESS)
 
+    @admin.action(description="Record that the selected members rejoined (now, as before)")
+    def record_rejoining(self, request, queryset):
+        """People who left come back with their last role, orientation and team; their history
+        continues (edit them afterwards for anything that differs)."""
+        rejoined = 0
+        for member in queryset.select_related("user", "team", "role"):
+            try:
+                services.member_join(
+                    user=member.user,
+                    role=member.role,
+                    orientation=member.orientation,
+                    team=member.team,
+                    actor=request.user,
+                )
+                rejoined += 1
+            except DomainError as error:
+                self.message_user(request, error.message, messages.WARNING)
+        if rejoined:
+            self.message_user(request, f"Recorded {rejoined} rejoining.", messages.SUCCESS)
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         if not can_edit_roster(request.user):
             actions.pop("record_leaving", None)
+            actions.pop("record_rejoining", None)
         return actions
 
     def changelist_view(self, request, extra_context=None):

@@ -72,7 +72,8 @@ class MemberChangeForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if self.errors or data.get("leave"):
+        # Saving the page unchanged (or "Save and continue") is not an error: nothing to do.
+        if self.errors or data.get("leave") or not self.changes():
             return data
         # The instance still holds the stored values here (they are copied in after clean()).
         original = MLTeamMember.objects.select_related("team", "embedded_in", "role").get(

@@ -116,6 +116,29 @@ class TestMemberEdits:
         event = AuditEvent.objects.get(action=AuditAction.MEMBER_ORIENTATION_CHANGED)
         assert event.actor == lead.user
 
+    @pytest.mark.parametrize("has_left", [False, True])
+    def test_saving_an_unchanged_member_is_fine_and_records_nothing(
+        self, admin_client, team, join, has_left
+    ):
+        member = join(team, R, at=day(0))
+        if has_left:
+            services.member_leave(member=member, actor=None, at=day(1))
+        events = AuditEvent.objects.count()
+        response = admin_client.post(
+            reverse("admin:roster_mlteammember_change", args=[member.pk]),
+            {
+                "role": member.role_id,
+                "orientation": "research",
+                "team": team.pk,
+                "embedded_in": "",
+                "effective_at_0": "",
+                "effective_at_1": "",
+            },
+        )
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        assert AuditEvent.objects.count() == events
+        assert member.periods.count() == 1
+
     def test_embedding_in_the_own_team_is_a_form_error_and_changes_nothing(
         self, admin_client, team, join
     ):
@@ -204,6 +227,21 @@ class TestMemberEdits:
             },
         )
         assert not MLTeamMember.objects.filter(left_on__isnull=True, team=team).exists()
+
+    def test_rejoining_action_continues_their_history(self, admin_client, team, join):
+        back, still_here = join(team, P, at=day(0)), join(team, R, at=day(0))
+        services.member_leave(member=back, actor=None, at=day(3))
+        response = admin_client.post(
+            reverse(CHANGELIST) + "?status=all",
+            {"action": "record_rejoining", "_selected_action": [back.pk, still_here.pk]},
+            follow=True,
+        )
+        back.refresh_from_db()
+        assert back.is_active and back.orientation == P and back.team == team
+        assert [p.valid_to is None for p in back.periods.order_by("valid_from")] == [False, True]
+        assert AuditEvent.objects.filter(action=AuditAction.MEMBER_JOINED, member=back).count() == 2
+        page = response.content.decode()
+        assert "Recorded 1 rejoining." in page and "already on the roster" in page
 
     def test_adding_a_member_goes_through_member_join(self, admin_client, team):
         user = UserFactory(username="newbie")
