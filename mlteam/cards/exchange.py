@@ -2,9 +2,11 @@
 
 The Markdown export carries Hugging Face's ``model-index`` with the artifact's latest recorded
 eval results as ``results[].metrics[]``, plus ``license`` and ``tags``, and an ``mlteam`` key
-that marks the file as ours. Importing our own export is exact (export → import → export gives
-the same text); importing a card written elsewhere maps its headings onto our sections and keeps
-the rest in "Additional information". Scores are never imported: they come from recorded results.
+that marks the file as ours; each section's ``##`` heading follows an invisible
+``<!-- mlteam:section name -->`` line (see ``importing``). Importing our own export is exact
+(export → import → export gives the same text, whatever the sections hold); importing a card
+written elsewhere maps its headings onto our sections and keeps the rest in "Additional
+information". Scores are never imported: they come from recorded results.
 """
 
 import re
@@ -18,7 +20,14 @@ from mlteam.registry.audit import audit_record
 from mlteam.registry.enums import AuditAction
 
 from .enums import RiskRating
-from .importing import EVAL_HEADING, MARKER, card_import_plan
+from .importing import (
+    EVAL_HEADING,
+    EVAL_KEY,
+    MARKER,
+    card_import_plan,
+    encode_section,
+    section_marker,
+)
 from .models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS, ModelCard
 from .services import SECTION_FIELDS, card_clean_changes, card_require_editor
 
@@ -92,7 +101,8 @@ def _eval_table(results: list) -> str:
 
 
 def card_to_markdown(card: ModelCard) -> str:
-    """A Hugging Face-compatible README.md: YAML front matter, then one heading per section."""
+    """A Hugging Face-compatible README.md: YAML front matter, then one heading per section,
+    each preceded by an invisible ``<!-- mlteam:section … -->`` line that our import reads."""
     results = _latest_results(card)
     artifact = card.artifact
     front = yaml.safe_dump(
@@ -101,12 +111,14 @@ def card_to_markdown(card: ModelCard) -> str:
     parts = [f"---\n{front}---", f"# {artifact.model.name} v{artifact.version}"]
     for name, heading in SECTIONS:
         if name == "additional_information":
-            parts.append(f"## {EVAL_HEADING}\n\n{_eval_table(results)}")
+            parts.append(f"{section_marker(EVAL_KEY)}\n## {EVAL_HEADING}\n\n{_eval_table(results)}")
         text = getattr(card, name).strip()
         if name == "limitations_and_risks" and card.risk_rating:
             rating = RiskRating(card.risk_rating).label
             text = f"**Risk rating:** {rating}\n\n{text}".strip()
-        parts.append(f"## {heading}\n\n{text}".strip())
+        # The invisible marker line is what our import splits on: whatever the text holds
+        # (headings named like ours, code fences, "---" lines) stays in its section.
+        parts.append(f"{section_marker(name)}\n## {heading}\n\n{encode_section(text)}".rstrip())
     return "\n\n".join(parts) + "\n"
 
 

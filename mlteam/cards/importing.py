@@ -1,10 +1,17 @@
 """Turning a README.md model card into changes of our card sections (pure: no database).
 
-Two kinds of file arrive. Our own export (its front matter has an ``mlteam`` key) holds every
-section under its exact heading, so it replaces the whole card and reads back exactly. A card
-written elsewhere (Hugging Face's template, Model Card Toolkit…) has its headings mapped onto our
-sections through ``ALIASES``; sections it does not have are left alone, and what matches none of
-ours is kept in "Additional information" rather than dropped.
+Two kinds of file arrive. Our own export (its front matter has an ``mlteam`` key) writes an
+invisible marker line, ``<!-- mlteam:section summary -->``, before each section's ``##`` heading;
+it replaces the whole card, and the text between two markers is the section verbatim, whatever
+headings, code fences or "---" lines it holds, so it reads back exactly. Lines of a section that
+could be taken for a marker (they begin with ``<!-- mlteam:``) are written with one more leading
+backslash and read back without it. A code fence a section leaves open is closed after it, with a
+marker saying so, so that the rest of the file still renders as headed sections; the import takes
+that closing fence away again. (Our exports older than the markers are read by their headings.)
+
+A card written elsewhere (Hugging Face's template, Model Card Toolkit…) has its headings mapped
+onto our sections through ``ALIASES``; sections it does not have are left alone, and what matches
+none of ours is kept in "Additional information" rather than dropped.
 """
 
 import re
@@ -16,16 +23,31 @@ from mlteam.core.errors import InvalidInput
 
 from .enums import RiskRating
 from .models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS
-from .readme import heading_key, split_blocks, split_front_matter, strip_template_noise
+from .readme import (
+    ATX_HEADING,
+    heading_key,
+    split_blocks,
+    split_front_matter,
+    strip_template_noise,
+)
 
 MARKER = "mlteam"
 EVAL_HEADING = "Evaluation results"
+EVAL_KEY = "evaluation_results"  # the marker name of the generated (never imported) results table
 SECTIONS = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
 SECTION_FIELDS = [name for name, _ in SECTIONS]
 HEADING_OF = dict(SECTIONS)
 FIELD_OF_HEADING = {heading_key(heading): name for name, heading in SECTIONS}
 ONE_LINE = {"license": 120, "contact": 255}
 RISK_LINE = re.compile(r"^\*\*Risk rating:\*\*[ \t]*([A-Za-z ]+?)[ \t]*(?:\n\n|\n|$)")
+RISK_PREFIX = "**Risk rating:**"
+# Our export's invisible markers, and section lines that only look like one (escaped with "\").
+SECTION_MARK = re.compile(r"^<!-- mlteam:section ([a-z_]+) -->$")
+FENCE_CLOSED = "<!-- mlteam:fence-closed -->"
+LOOKS_LIKE_MARK = re.compile(r"^\\*<!-- mlteam:")
+ESCAPED_MARK = re.compile(r"^\\(\\*<!-- mlteam:)")
+FENCE_OPENING = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+FENCE_CLOSING = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 KNOWN_KEYS = {"license", "license_name", "tags", "model-index", "pipeline_tag", MARKER}
 
 ALIASES = {
@@ -83,13 +105,70 @@ class _Piece:
 
 
 def risk_from(text: str) -> tuple[str | None, str]:
-    """Split the "**Risk rating:** High" line our export puts first in Limitations and risks."""
+    """Split a leading "**Risk rating:** High" line off a foreign card's limitations.
+
+    Only a rating we know (Low, Medium, High, Not rated) is taken; any other label ("Not
+    assessed") leaves the line in the text and the rating unset.
+    """
     match = RISK_LINE.match(text)
-    if not match:
+    label = match[1].strip().lower() if match else ""
+    rating = next(
+        (value for value, name in RiskRating.choices if label and label in {name.lower(), value}),
+        None,
+    )
+    if rating is None:
         return None, text
-    label = match[1].strip().lower()
-    rating = next((value for value, name in RiskRating.choices if name.lower() == label), label)
     return rating, text[match.end() :].strip()
+
+
+def _without_risk_line(text: str, rating: str) -> str:
+    """Take away the "**Risk rating:** …" line our export put first, which it does only when the
+    card has a rating: without one, a section that begins with such a line keeps it."""
+    if not rating:
+        return text
+    first, _, rest = text.partition("\n")
+    return rest.strip() if first.startswith(RISK_PREFIX) else text
+
+
+def section_marker(name: str) -> str:
+    """The invisible line our export writes before a section's ``##`` heading."""
+    return f"<!-- mlteam:section {name} -->"
+
+
+def _open_fence(lines: list[str]) -> str | None:
+    """The closing line for a code fence ``lines`` leave open (CommonMark rules), or None."""
+    fence = None
+    for line in lines:
+        if fence is None:
+            opening = FENCE_OPENING.match(line)
+            if opening and not (opening[2][0] == "`" and "`" in opening[3]):
+                fence = opening[1] + opening[2]
+        else:
+            closing = FENCE_CLOSING.match(line)
+            run = fence.lstrip(" ")
+            if closing and closing[1][0] == run[0] and len(closing[1]) >= len(run):
+                fence = None
+    return fence
+
+
+def encode_section(text: str) -> str:
+    """A section's text as our export writes it under its heading (``decode_section`` undoes it)."""
+    lines = ["\\" + line if LOOKS_LIKE_MARK.match(line) else line for line in text.split("\n")]
+    fence = _open_fence(lines)
+    if fence:
+        lines += [fence, FENCE_CLOSED]
+    return "\n".join(lines)
+
+
+def decode_section(lines: list[str]) -> str:
+    """The lines after a section marker (its heading, then its text) back to the section text."""
+    if lines and (heading := ATX_HEADING.match(lines[0])) and len(heading[1]) == 2:
+        lines = lines[1:]
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    if len(lines) >= 2 and lines[-1] == FENCE_CLOSED and FENCE_CLOSING.match(lines[-2]):
+        lines = lines[:-2]
+    return "\n".join(ESCAPED_MARK.sub(r"\1", line) for line in lines).strip()
 
 
 def _read_front_matter(meta: dict, plan: ImportPlan, *, note_scores: bool) -> None:
@@ -108,7 +187,22 @@ def _read_front_matter(meta: dict, plan: ImportPlan, *, note_scores: bool) -> No
         )
 
 
-def _plan_ours(meta: dict, body: str) -> ImportPlan:
+def _marked_sections(body: str) -> dict[str, str]:
+    """Our export: the text between one section marker and the next, verbatim."""
+    found: dict[str, list[str]] = {}
+    current = None
+    for line in body.split("\n"):
+        mark = SECTION_MARK.match(line)
+        if mark and (mark[1] in HEADING_OF or mark[1] == EVAL_KEY):
+            current = found[mark[1]] = []
+        elif current is not None:
+            current.append(line)
+    found.pop(EVAL_KEY, None)  # generated from the recorded results; never read back
+    return {name: decode_section(lines) for name, lines in found.items()}
+
+
+def _headed_sections(body: str) -> dict[str, str]:
+    """Our exports from before the section markers: one ``##`` heading per section."""
     collected: dict[str, list[str]] = {}
     current = None
     for block in split_blocks(body)[1]:
@@ -120,9 +214,15 @@ def _plan_ours(meta: dict, body: str) -> ImportPlan:
             collected[current] = list(block.lines)
         elif current:  # any other heading written inside a section belongs to it, verbatim
             collected[current] += block.raw()
-    changes = {name: "\n".join(collected.get(name, [])).strip() for name in SECTION_FIELDS}
-    _, changes["limitations_and_risks"] = risk_from(changes["limitations_and_risks"])
-    changes["risk_rating"] = meta[MARKER].get("risk_rating") or ""
+    return {name: "\n".join(lines).strip() for name, lines in collected.items()}
+
+
+def _plan_ours(meta: dict, body: str) -> ImportPlan:
+    texts = _marked_sections(body) or _headed_sections(body)
+    changes = {name: texts.get(name, "") for name in SECTION_FIELDS}
+    rating = meta[MARKER].get("risk_rating") or ""
+    changes["limitations_and_risks"] = _without_risk_line(changes["limitations_and_risks"], rating)
+    changes["risk_rating"] = rating
     changes["tags"] = []
     plan = ImportPlan(source="mlteam", changes=changes)
     _read_front_matter(meta, plan, note_scores=False)
@@ -207,6 +307,20 @@ def card_import_plan(text: str) -> ImportPlan:
     """Parse a README.md card into section changes; InvalidInput when nothing usable is in it."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput("empty_card", "The file is empty; choose a README.md model card.")
+    if "\x00" in text:
+        raise InvalidInput(
+            "invalid_card",
+            "The file contains NUL characters (\\x00), so it is not a text README.md; remove "
+            "them and import again. Nothing was imported.",
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "invalid_card",
+            "The file contains characters that are not valid Unicode (lone surrogates); save it "
+            "as UTF-8 and import again. Nothing was imported.",
+        ) from None
     meta, body = split_front_matter(text)
     meta = meta or {}
     if isinstance(meta.get(MARKER), dict):

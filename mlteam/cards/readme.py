@@ -52,7 +52,9 @@ def split_front_matter(text: str) -> tuple[dict | None, str]:
     if not lines or lines[0].strip() != "---":
         return None, "\n".join(lines)
     for end in range(1, len(lines)):
-        if lines[end].strip() in {"---", "..."}:
+        # At the start of the line, as Hugging Face reads it: an indented "---" is a YAML value
+        # wrapped onto its own line (a long license name), not the end of the front matter.
+        if lines[end].rstrip() in {"---", "..."}:
             break
     else:
         raise InvalidInput(

@@ -68,11 +68,24 @@ def card_clean_changes(changes: dict) -> dict:
     return clean
 
 
+def _storable(label: str, value: str) -> None:
+    """Databases cannot store NUL characters or lone surrogates (PostgreSQL refuses them)."""
+    if "\x00" in value:
+        raise InvalidInput("invalid_section", f"The {label} must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "invalid_section", f"The {label} must be valid Unicode text (no lone surrogates)."
+        ) from None
+
+
 def _clean_text(name: str, value) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise InvalidInput("invalid_section", f"The {name.replace('_', ' ')} must be text.")
+    _storable(name.replace("_", " "), value)
     value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     limit = MAX_LENGTHS.get(name)
     if limit is not None:
@@ -104,6 +117,8 @@ def _clean_tags(value) -> list[str]:
         value = value.split(",")
     if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
         raise InvalidInput("invalid_tags", "Tags must be a list of short words.")
+    for tag in value:
+        _storable("tags", tag)
     tags = []
     for tag in (t.strip() for t in value):
         if tag and tag not in tags:

@@ -5,9 +5,14 @@ from datetime import timedelta
 import pytest
 import yaml
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mlteam.cards.exchange import card_import_markdown, card_to_dict, card_to_markdown
-from mlteam.cards.services import CARRIED_OVER, card_update
+from mlteam.cards.importing import card_import_plan
+from mlteam.cards.models import ModelCard
+from mlteam.cards.readme import split_blocks, split_front_matter
+from mlteam.cards.services import CARRIED_OVER, SECTION_FIELDS, card_clean_changes, card_update
 from mlteam.core.errors import InvalidInput, NotAllowed
 from mlteam.registry.enums import AuditAction
 from mlteam.registry.models import AuditEvent
@@ -307,3 +312,251 @@ def test_a_hugging_face_card_is_mapped_onto_our_sections(world):
     assert "<!--" not in card.summary + extra
     assert any("model-index" in note for note in card.import_notes)
     assert "model-index" not in extra
+
+
+# -- our own export reads back exactly, whatever the sections hold ------------------------------
+TRICKY = {
+    "a heading named like another section": {
+        "failure_modes": "Notes\n\n## Summary\n\nnot the summary",
+    },
+    "the generated results heading": {"architecture": "x\n\n## Evaluation results\n\nmine"},
+    "an unclosed code fence": {"summary": "Intro\n\n```python\nopen = True\n\n## Architecture"},
+    "an unclosed tilde fence at the very end": {"training_data": "data\n\n~~~~"},
+    "closed and nested fences": {
+        "intended_uses": "````md\n```\n## Summary\n```\n````\n\n~~~\n## Contact\n~~~\n\n```x```"
+    },
+    "--- and ... lines": {"out_of_scope_uses": "a\n---\nb\n\n---\n\n...\n\n---\nlicense: mit\n---"},
+    "YAML-looking text": {
+        "ethical_considerations": "license: mit\ntags: [x]\nmlteam:\n  risk_rating: high\n---"
+    },
+    "a risk line without a rating": {
+        "risk_rating": "",
+        "limitations_and_risks": "**Risk rating:** High\n\nfoo",
+    },
+    "a second risk line with a rating": {
+        "risk_rating": "high",
+        "limitations_and_risks": "**Risk rating:** Low\n\nfoo",
+    },
+    "only a risk line": {"risk_rating": "", "limitations_and_risks": "**Risk rating:** Medium"},
+    "marker look-alikes": {
+        "summary": "<!-- mlteam:section contact -->\n## Contact\n\\<!-- mlteam:section summary -->"
+        "\n\\\\<!-- mlteam:fence-closed -->\n```\n<!-- mlteam:fence-closed -->",
+        "contact": "<!-- mlteam:section summary -->",
+    },
+    "a section that starts with its own heading": {
+        "summary": "## Summary\n\n# Title\n\n## Contact"
+    },
+    "comments and template placeholders": {
+        "additional_information": "<!-- kept -->\n[More Information Needed]\n\n## Intended uses"
+    },
+    "unicode": {
+        "summary": "日本語の要約 — «ünïcode» 🚀\n\n## Résumé\n\n\u2028line\u00a0separator",
+        "contact": "Zoë (#ml-ünïcode) 📮",
+    },
+    "a long license that YAML wraps onto a '---' line": {"license": "a" * 90 + " ---"},
+    "empty sections": {name: "" for name in SECTION_FIELDS} | {"risk_rating": "", "tags": []},
+}
+
+
+@pytest.mark.parametrize("overrides", TRICKY.values(), ids=TRICKY.keys())
+def test_tricky_sections_round_trip_through_our_own_export(world, overrides):
+    artifact = world.register()
+    card = fill(world, artifact, **overrides)
+    world.record(artifact, world.accuracy, 0.9)
+    first = card_to_markdown(card)
+    original = values(card)
+    for name, value in overrides.items():
+        assert original[name] == value  # nothing was lost before the export either
+    blank = {name: "" for name in CARRIED_OVER} | {"tags": []}
+    card_update(card=card, actor=world.owner, changes=blank)
+
+    card_import_markdown(card=card, text=first, actor=world.owner)
+
+    assert values(card) == original
+    assert card_to_markdown(card) == first
+
+
+def test_the_reviewers_examples_keep_every_section_where_it_was(world):
+    card = fill(
+        world,
+        world.register(),
+        summary="The real summary.\n\n```\nnever closed",
+        architecture="x\n\n## Evaluation results\n\nmine",
+        failure_modes="Notes\n\n## Summary\n\nnot the summary",
+    )
+    text = card_to_markdown(card)
+
+    card_import_markdown(card=card, text=text, actor=world.owner)
+
+    card.refresh_from_db()
+    assert card.summary == "The real summary.\n\n```\nnever closed"
+    assert card.architecture == "x\n\n## Evaluation results\n\nmine"
+    assert card.failure_modes == "Notes\n\n## Summary\n\nnot the summary"
+    assert card.training_data == RICH["training_data"]
+    assert card.contact == RICH["contact"]
+
+
+def test_the_export_is_still_a_hugging_face_readme_with_invisible_section_markers(world):
+    card = fill(world, world.register(), summary="Intro\n\n```python\nnever closed")
+    text = card_to_markdown(card)
+
+    meta, body = split_front_matter(text)
+    assert meta["license_name"] == RICH["license"]
+    assert "<!-- mlteam:section summary -->\n## Summary\n\nIntro\n" in body
+    assert "<!-- mlteam:section evaluation_results -->\n## Evaluation results\n" in body
+    # The fence the summary left open is closed before the next section, so a Markdown reader
+    # (this one skips headings inside fences) still sees every section heading.
+    assert "never closed\n```\n<!-- mlteam:fence-closed -->\n\n<!-- mlteam:section arch" in body
+    level_two = [block.title for block in split_blocks(body)[1] if block.level == 2]
+    assert level_two == [
+        "Summary",
+        "Architecture",
+        "Training data",
+        "Intended uses",
+        "Out-of-scope uses",
+        "Known failure modes",
+        "Limitations and risks",
+        "Ethical considerations",
+        "License",
+        "Contact",
+        "Evaluation results",
+        "Additional information",
+    ]
+
+
+def test_an_export_from_before_the_section_markers_still_imports(world):
+    card = fill(world, world.register())
+    original = values(card)
+    text = card_to_markdown(card)
+    legacy = "\n".join(line for line in text.split("\n") if "<!-- mlteam:section" not in line)
+    card_update(card=card, actor=world.owner, changes={"summary": "", "risk_rating": ""})
+
+    card_import_markdown(card=card, text=legacy, actor=world.owner)
+
+    assert values(card) == original
+
+
+# Property: generated section texts built from the pieces that broke the heading-based reader.
+PIECES = [
+    "## Summary",
+    "## Evaluation results",
+    "## Additional information",
+    "# Title",
+    "### Head",
+    "```",
+    "```python",
+    "````",
+    "~~~",
+    "~~~~ info",
+    "  ```",
+    "    ```",
+    "> ```",
+    "---",
+    "...",
+    "license: mit",
+    "mlteam: {risk_rating: high}",
+    "**Risk rating:** High",
+    "**Risk rating:** Not assessed",
+    "<!-- mlteam:section summary -->",
+    "\\<!-- mlteam:section contact -->",
+    "<!-- mlteam:fence-closed -->",
+    "<!-- a comment -->",
+    "[More Information Needed]",
+    "ünïcode 🚀 日本",
+    "",
+    "   ",
+]
+# Any text a database stores: control characters, \r, \u2028… included; no NUL or lone surrogate.
+WORDS = st.text(
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
+    max_size=12,
+)
+LONG = set(SECTION_FIELDS) - {"license", "contact"}
+TEXTS = st.lists(st.sampled_from(PIECES) | WORDS, max_size=8).map("\n".join)
+ONE_LINE = st.lists(st.sampled_from([p for p in PIECES if p.strip()]) | WORDS, max_size=3).map(
+    lambda words: " ".join(words).replace("\n", " ").replace("\r", " ")
+)
+
+
+@pytest.fixture
+def artifact(world):
+    """One version for every generated example (hypothesis reuses the fixture across them)."""
+    return world.register()
+
+
+@settings(
+    max_examples=75,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    sections=st.fixed_dictionaries({name: TEXTS for name in SECTION_FIELDS if name in LONG}),
+    license=ONE_LINE,
+    contact=ONE_LINE,
+    rating=st.sampled_from(["", "low", "medium", "high"]),
+    tags=st.lists(ONE_LINE.map(lambda tag: tag[:60]), max_size=4),
+)
+def test_property_export_import_export_is_the_identity(
+    artifact, sections, license, contact, rating, tags
+):
+    """What ``card_import_markdown`` does (parse, then validate), without a write per example."""
+    short = {"license": license[:120], "contact": contact[:255], "risk_rating": rating}
+    original = card_clean_changes(sections | short | {"tags": tags})
+    first = card_to_markdown(ModelCard(artifact=artifact, **original))
+
+    imported = card_clean_changes(card_import_plan(first).changes)
+
+    assert {name: imported[name] for name in original} == original
+    assert card_to_markdown(ModelCard(artifact=artifact, **imported)) == first
+
+
+# -- risk rating lines on foreign cards ----------------------------------------------------------
+FOREIGN_RISK = "---\nlicense: mit\n---\n# x\n\n## Limitations\n\n{line}\n\nEnglish only.\n"
+
+
+def test_a_foreign_risk_line_with_an_unknown_label_stays_in_the_text(world):
+    card = world.register().card
+    card_update(card=card, actor=world.owner, changes={"risk_rating": "low"})
+    text = FOREIGN_RISK.format(line="**Risk rating:** Not assessed")
+
+    card_import_markdown(card=card, text=text, actor=world.owner)
+
+    card.refresh_from_db()
+    assert card.limitations_and_risks == "**Risk rating:** Not assessed\n\nEnglish only."
+    assert card.risk_rating == "low"  # not in the file: left alone
+
+
+@pytest.mark.parametrize(("label", "rating"), [("High", "high"), ("medium", "medium")])
+def test_a_foreign_risk_line_with_a_known_label_sets_the_rating(world, label, rating):
+    card = world.register().card
+    text = FOREIGN_RISK.format(line=f"**Risk rating:** {label}")
+
+    card_import_markdown(card=card, text=text, actor=world.owner)
+
+    card.refresh_from_db()
+    assert (card.risk_rating, card.limitations_and_risks) == (rating, "English only.")
+
+
+# -- characters a database cannot store ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("# x\n\n## Summary\n\nA\x00B\n", "NUL characters"),
+        ("---\nlicense: mit\n---\n## Summary\n\nA\ud800B\n", "not valid Unicode"),
+        # YAML escapes produce them from plain text.
+        ('---\nlicense_name: "x\\0"\n---\n## Summary\n\nfine\n', "NUL characters"),
+        ('---\ntags: ["a\\0b"]\n---\n## Summary\n\nfine\n', "NUL characters"),
+        ('---\ntags: ["\\ud800"]\n---\n## Summary\n\nfine\n', "lone surrogates"),
+    ],
+)
+def test_text_a_database_cannot_store_is_refused_and_changes_nothing(world, text, says):
+    card = fill(world, world.register())
+    before = values(card)
+    events = AuditEvent.objects.count()
+
+    with pytest.raises(InvalidInput) as error:
+        card_import_markdown(card=card, text=text, actor=world.owner)
+
+    assert says in error.value.message
+    assert values(card) == before
+    assert AuditEvent.objects.count() == events

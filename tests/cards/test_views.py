@@ -232,6 +232,22 @@ def test_import_with_bad_yaml_shows_the_error_and_changes_nothing(client, world,
     assert not AuditEvent.objects.filter(action=AuditAction.CARD_IMPORTED).exists()
 
 
+def test_an_uploaded_readme_with_a_nul_character_is_refused(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    card = world.register().card
+    card_update(card=card, actor=world.owner, changes={"summary": "Keep"})
+    client.force_login(world.owner.user)
+    upload = SimpleUploadedFile("README.md", b"# x\n\n## Summary\n\nNUL\x00here\n")
+
+    response = client.post(card_url(world, rest="import/"), {"readme": upload})
+
+    assert response.status_code == 400
+    assert "NUL characters" in response.content.decode()
+    card.refresh_from_db()
+    assert card.summary == "Keep"
+
+
 def test_import_needs_exactly_one_source(client, world):
     world.register()
     client.force_login(world.owner.user)
