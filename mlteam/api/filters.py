@@ -1,7 +1,15 @@
 """Query-string filters of the list endpoints (django-filter; documented in the OpenAPI schema)."""
 
+from datetime import UTC, datetime
+
 import django_filters as filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 
 from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.registry.enums import PromotionState, Stage
@@ -18,6 +26,53 @@ from mlteam.roster.models import MLTeamMember, Team
 from mlteam.roster.permissions import member_of
 from mlteam.tracking.enums import RunStatus
 from mlteam.tracking.models import Experiment, Run, RunMetric
+
+BIGINT_MAX = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": BIGINT_MAX})
+class IdFilter(filters.Filter):
+    """A positive whole number that fits the database's integers (ids, version numbers).
+
+    ``NumberFilter`` takes decimals: ``1.5`` would match 1, and ``1e30`` overflows SQLite's
+    integers (a 500). Anything but 1 … 2**63-1 is a 400 ``invalid`` instead.
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)
+
+
+def check_moment(value: datetime) -> datetime:
+    """Refuse a time the database cannot store: ``9999-12-31T23:59-05:00`` is past the last
+    UTC moment, ``0001-01-01T00:00+05:00`` before the first (SQLite would overflow: a 500)."""
+    try:
+        for zone in (UTC, timezone.get_current_timezone(), connection.timezone):
+            if timezone.is_aware(value):
+                timezone.make_naive(value, zone)
+            else:
+                timezone.make_aware(value, zone)
+    except (OverflowError, ValueError):
+        raise ValidationError(
+            "This time is out of range; use a time between the years 0002 and 9998.",
+            code="out_of_range",
+        ) from None
+    return value
+
+
+class MomentField(IsoDateTimeField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value if value is None else check_moment(value)
+
+
+class MomentFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 time the database can compare with (else 400 ``invalid``)."""
+
+    field_class = MomentField
 
 
 class ModelFilter(filters.FilterSet):
@@ -155,16 +210,14 @@ class RunMetricFilter(filters.FilterSet):
 
 class EventFilter(filters.FilterSet):
     model = filters.CharFilter(field_name="model__name", help_text="Model name.")
-    version = filters.NumberFilter(
-        field_name="artifact__version", help_text="Version number (use with model)."
-    )
-    promotion = filters.NumberFilter(field_name="promotion_id", help_text="Promotion request id.")
+    version = IdFilter(field_name="artifact__version", help_text="Version number (use with model).")
+    promotion = IdFilter(field_name="promotion_id", help_text="Promotion request id.")
     member = filters.CharFilter(field_name="member__user__username", help_text="Member's username.")
     team = filters.CharFilter(field_name="team__slug", help_text="Team slug.")
     actor = filters.CharFilter(field_name="actor__username", help_text="Who acted (username).")
     action = filters.CharFilter(help_text="Action code, e.g. promotion.approved.")
-    since = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", help_text="At or after.")
-    until = filters.IsoDateTimeFilter(field_name="at", lookup_expr="lte", help_text="At or before.")
+    since = MomentFilter(field_name="at", lookup_expr="gte", help_text="At or after.")
+    until = MomentFilter(field_name="at", lookup_expr="lte", help_text="At or before.")
 
     class Meta:
         model = AuditEvent

@@ -4,6 +4,8 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
 from .errors import ErrorSerializer
+from .pagination import ORDERING_PARAM, ordering_choices
+from .renderers import MarkdownRenderer
 
 ERROR_DESCRIPTIONS = {
     "400": "Bad input: `invalid` (with per-field messages) or a domain code like `unknown_stage`.",
@@ -26,3 +28,26 @@ class ApiSchema(AutoSchema):
                 response = OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
         return responses
+
+    def _get_filter_parameters(self):
+        """``?ordering=`` lists the orderings the view offers (anything else is a 400)."""
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            if parameter.get("name") == ORDERING_PARAM:
+                choices = ordering_choices(self.view)
+                default = getattr(self.view, "ordering", None)
+                parameter["schema"] = {"type": "string", "enum": choices}
+                if isinstance(default, str):
+                    parameter["schema"]["default"] = default
+                parameter["description"] = (
+                    "Order by this field (`-field`: descending); ties are broken by id. "
+                    "Any other value is refused with `invalid`."
+                )
+        return parameters
+
+    def map_renderers(self, attribute):
+        """Markdown is only ever an explicitly documented response (a card with
+        ``?format=md``); everything else, errors included, is JSON."""
+        media_types = super().map_renderers(attribute)
+        markdown = getattr(MarkdownRenderer, attribute)
+        return [m for m in media_types if m != markdown] or media_types

@@ -10,11 +10,12 @@ Exit codes: 0 success, 1 refused by the server (its message is printed), 2 usage
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 
 from . import output
-from .client import Api
+from .client import Api, BadUsage
 
 STAGES_HINT = "experimental, staging, production or deprecated"
 
@@ -40,6 +41,11 @@ class Settings:
 
 
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
+
+
+def segment(name: str) -> str:
+    """NAME as one path segment: a "/", "?" or "#" in it must not change the URL's shape."""
+    return quote(name, safe="")
 
 
 def json_option(command):
@@ -129,7 +135,7 @@ def models_register(s: Settings, name, uri, run, description):
     body = {"artifact_uri": uri, "description": description}
     if run is not None:
         body["run"] = run
-    version = s.api.post(f"models/{name}/versions/", body)
+    version = s.api.post(f"models/{segment(name)}/versions/", body)
     if s.json:
         return output.emit_json(version)
     click.echo(f"Registered {version['model']} v{version['version']} ({version['status']}).")
@@ -145,7 +151,7 @@ def models_register(s: Settings, name, uri, run, description):
 @pass_settings
 def models_versions(s: Settings, name, status, limit):
     """NAME's versions, newest first."""
-    rows = list(s.api.pages(f"models/{name}/versions/", limit, status=status))
+    rows = list(s.api.pages(f"models/{segment(name)}/versions/", limit, status=status))
     if s.json:
         return output.emit_json(rows)
     output.table(
@@ -167,7 +173,7 @@ def models_versions(s: Settings, name, status, limit):
 @pass_settings
 def models_production(s: Settings, name, at):
     """Which version of NAME was in production at a moment (from the audit history)."""
-    body = s.api.get(f"models/{name}/production/", at=at)
+    body = s.api.get(f"models/{segment(name)}/production/", at=at)
     if s.json:
         return output.emit_json(body)
     version = body["version"]
@@ -183,7 +189,8 @@ def evals():
     """Record eval results on the shared benchmarks."""
 
 
-@evals.command("record")
+# ``ignore_unknown_options``: a negative VALUE (-0.5) is an argument, not an unknown option "-0".
+@evals.command("record", context_settings={"ignore_unknown_options": True})
 @click.argument("name")
 @click.argument("version", type=int)
 @click.argument("benchmark")
@@ -193,11 +200,12 @@ def evals():
 @json_option
 @pass_settings
 def evals_record(s: Settings, name, version, benchmark, value, run, note):
-    """Record VALUE of BENCHMARK for NAME VERSION (a finite number; the server checks it)."""
+    """Record VALUE of BENCHMARK for NAME VERSION (a finite number, may be negative; the server
+    checks it)."""
     body = {"benchmark": benchmark, "value": value, "note": note}
     if run is not None:
         body["run"] = run
-    result = s.api.post(f"models/{name}/versions/{version}/evals/", body)
+    result = s.api.post(f"models/{segment(name)}/versions/{version}/evals/", body)
     if s.json:
         return output.emit_json(result)
     click.echo(f"Recorded {result['benchmark']} = {result['value']:g} for {name} v{version}.")
@@ -239,7 +247,8 @@ def describe(body: dict) -> str:
 def promote(s: Settings, name, version, to_stage, note):
     """Request a promotion of NAME VERSION through the matching handoff gate."""
     body = s.api.post(
-        f"models/{name}/versions/{version}/promotions/", {"to_stage": to_stage, "note": note}
+        f"models/{segment(name)}/versions/{version}/promotions/",
+        {"to_stage": to_stage, "note": note},
     )
     show_promotion(s, body, "Requested " + describe(body))
 
@@ -358,7 +367,12 @@ def card():
 @card.command("export")
 @click.argument("name")
 @click.argument("version", type=int)
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json"]),
+    help="md (Hugging Face README.md; the default) or json (the default with --json).",
+)
 @click.option(
     "--output",
     "-o",
@@ -366,15 +380,25 @@ def card():
     type=click.Path(dir_okay=False, writable=True),
     help="Write to this file (default: stdout).",
 )
+@json_option
 @pass_settings
 def card_export(s: Settings, name, version, fmt, target):
     """Write NAME VERSION's card as Markdown (with YAML front matter) or JSON."""
+    if s.json and fmt == "md":
+        raise click.UsageError("--json exports the card as JSON; drop --json or --format md.")
+    fmt = fmt or ("json" if s.json else "md")
     response = s.api.request(
-        "GET", f"models/{name}/versions/{version}/card/", params={"format": fmt}
+        "GET",
+        f"models/{segment(name)}/versions/{version}/card/",
+        params={"format": fmt},
+        expect="text/markdown" if fmt == "md" else "application/json",
     )
-    text = response.text if fmt == "md" else output.json_text(response.json()) + "\n"
+    text = response.text if fmt == "md" else output.json_text(s.api.json(response)) + "\n"
     if target:
-        Path(target).write_text(text, encoding="utf-8")
+        try:
+            Path(target).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise BadUsage(f"cannot write {target}: {error.strerror or error}.") from None
         click.echo(f"Wrote {target}.", err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))
@@ -383,18 +407,26 @@ def card_export(s: Settings, name, version, fmt, target):
 @card.command("import")
 @click.argument("name")
 @click.argument("version", type=int)
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @json_option
 @pass_settings
 def card_import(s: Settings, name, version, file):
     """Import a Hugging Face README.md (FILE, or - for stdin) onto NAME VERSION's card."""
+    raw = file.read()
+    try:
+        text = raw.decode("utf-8-sig")  # a byte order mark is not part of the card
+    except UnicodeDecodeError as error:
+        raise BadUsage(
+            f"{file.name} is not UTF-8 text (byte 0x{raw[error.start]:02x} at offset "
+            f"{error.start}); save it as UTF-8 and import it again."
+        ) from None
     response = s.api.request(
         "PUT",
-        f"models/{name}/versions/{version}/card/",
-        content=file.read().encode("utf-8"),
+        f"models/{segment(name)}/versions/{version}/card/",
+        content=text.encode("utf-8"),
         headers={"Content-Type": "text/markdown; charset=utf-8"},
     )
-    body = response.json()
+    body = s.api.json(response)
     if s.json:
         return output.emit_json(body)
     changed = ", ".join(body["changed_sections"]) or "nothing"

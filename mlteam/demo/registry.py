@@ -145,8 +145,10 @@ class Replay:
         for step in range(0, 2001, 100):
             points.append((step, round(loss, 4)))
             loss *= 0.86 + self.rng.random() * 0.06
-        run_log_metrics(run=run, key="train_loss", values=points, at=at - timedelta(days=1))
-        run_finish(run=run, status=RunStatus.FINISHED, at=at - timedelta(hours=6))
+        run_log_metrics(
+            run=run, key="train_loss", values=points, actor=owner, at=at - timedelta(days=1)
+        )
+        run_finish(run=run, actor=owner, status=RunStatus.FINISHED, at=at - timedelta(hours=6))
         artifact = services.artifact_register(
             model=model,
             actor=owner,

@@ -3,8 +3,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.http import HttpResponseRedirect
 
-from mlteam.core.errors import DomainError
+from mlteam.core.errors import DomainError, NotAllowed
 from mlteam.roster.permissions import member_of
 
 from . import services
@@ -22,11 +23,56 @@ from .models import (
 
 @admin.register(Model)
 class ModelAdmin(admin.ModelAdmin):
+    """Models are registered through ``model_create`` (team check, slug name, audit event) and
+    never deleted: their versions and audit rows point at them. Name and team are fixed."""
+
     list_display = ["name", "task", "team", "last_version", "updated_at"]
     list_filter = ["team__kind", "team", "task"]
     search_fields = ["name", "description", "task"]
     list_select_related = ["team"]
     readonly_fields = ["last_version", "created_at", "updated_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "team", "task", "description"]
+        return ["name", "team", "task", "description", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["name", "team", *self.readonly_fields]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:  # the admin's atomic block has rolled everything back
+            self.message_user(request, f"Nothing was changed: {error.message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        actor = member_of(request.user)
+        if actor is None:
+            raise NotAllowed(
+                "no_roster_entry",
+                "You have no roster entry, so you cannot register models; "
+                "ask an ML lead to add you to a team.",
+            )
+        data = form.cleaned_data
+        model = services.model_create(
+            name=data["name"],
+            team=data["team"],
+            task=data["task"],
+            description=data["description"],
+            actor=actor,
+        )
+        obj.pk = model.pk
+        obj.refresh_from_db()
 
 
 @admin.register(ModelArtifact)

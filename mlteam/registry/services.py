@@ -5,11 +5,13 @@ in one transaction and writes its AuditEvent(s) inside it; refusals raise a Doma
 change nothing. ``at`` lets the demo seeder replay history at past dates; it defaults to now.
 """
 
+import re
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 
 from mlteam.cards.services import card_start_for_artifact
 from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
@@ -32,6 +34,27 @@ def _require_team_member(actor: MLTeamMember, team: Team, doing: str) -> None:
         )
 
 
+# What the ``<slug:name>`` URLs accept, minus upper case and underscores (names are lowercased).
+MODEL_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+MODEL_NAME_MAX = Model._meta.get_field("name").max_length
+
+
+def _check_model_name(name: str) -> None:
+    example = slugify(name)[:MODEL_NAME_MAX].strip("-_").replace("_", "-") or "fraud-detector"
+    if not name:
+        raise InvalidInput(
+            "invalid_name",
+            f"Give the model a name: lowercase letters, digits and hyphens, e.g. '{example}'.",
+        )
+    if not MODEL_NAME.fullmatch(name) or len(name) > MODEL_NAME_MAX:
+        raise InvalidInput(
+            "invalid_name",
+            f"'{name}' cannot be a model name: it becomes part of the page URLs, so use only "
+            f"lowercase letters, digits and hyphens, start with a letter or digit and keep it "
+            f"to {MODEL_NAME_MAX} characters, e.g. '{example}'.",
+        )
+
+
 def model_create(
     *,
     name: str,
@@ -41,11 +64,19 @@ def model_create(
     description: str = "",
     at: datetime | None = None,
 ) -> Model:
-    """Register a new model owned by ``team``. Side effects: AuditEvent ``model.created``."""
+    """Register a new model owned by ``team``. Side effects: AuditEvent ``model.created``.
+
+    ``name`` is lowercased and must be a slug (it is the model's URL); ``task`` is required.
+    """
     _require_team_member(actor, team, "register models for it")
     name = name.strip().lower()
-    if not name:
-        raise InvalidInput("invalid_name", "A model needs a name.")
+    _check_model_name(name)
+    task = (task or "").strip()
+    if not task:
+        raise InvalidInput(
+            "task_required",
+            f"Say what task '{name}' does (e.g. text-classification, ranking); a task is required.",
+        )
     if Model.objects.filter(name=name).exists():
         raise Conflict(
             "duplicate_model", f"A model named '{name}' already exists; pick another name."
@@ -55,7 +86,7 @@ def model_create(
         model = Model.objects.create(
             name=name,
             team=team,
-            task=task.strip(),
+            task=task,
             description=description,
             created_at=at,
             updated_at=at,
@@ -151,8 +182,11 @@ def promotion_request(
     _require_team_member(actor, artifact.model.team, "request promotions of this model")
     at = at or timezone.now()
     with transaction.atomic():
+        _lock_model(artifact.model_id)
         artifact = (
-            ModelArtifact.objects.select_for_update().select_related("model").get(pk=artifact.pk)
+            ModelArtifact.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("model")
+            .get(pk=artifact.pk)
         )
         protocol = _protocol_for(artifact.status, target)
         pending = artifact.promotions.filter(state=PromotionState.PENDING).first()
@@ -226,10 +260,26 @@ def _protocol_for(from_stage: str, to_stage: str) -> HandoffProtocol:
     return protocol
 
 
+def _lock_model(model_id: int) -> Model:
+    """Lock the model row, the first lock of every request and approval.
+
+    One order for everyone — model, then request, then version rows, then the requests an approval
+    closes — so two decisions on one model queue here instead of waiting on each other in a
+    circle (a deadlock). The lock is FOR NO KEY UPDATE: it still excludes every other approval,
+    but lets a tick or withdrawal that already holds a request row add its audit row (a foreign
+    key to this model) instead of waiting for us while we wait for its request.
+    """
+    return Model.objects.select_for_update(no_key=True).get(pk=model_id)
+
+
 def _lock_pending(request: PromotionRequest) -> PromotionRequest:
-    """Re-read the request under a row lock; refuse if it was decided meanwhile."""
+    """Re-read the request under a row lock; refuse if it was decided meanwhile.
+
+    Only the request row is locked (``of``), not the rows it joins: the model and versions are
+    locked separately, in the order ``_lock_model`` describes.
+    """
     locked = (
-        PromotionRequest.objects.select_for_update()
+        PromotionRequest.objects.select_for_update(of=("self",))
         .select_related("artifact__model__team", "responsible_role", "requested_by__user")
         .get(pk=request.pk)
     )
@@ -315,62 +365,95 @@ def promotion_approve(
     Refuses unless the actor holds the protocol's role, is not the requester, is not the
     artifact's owner (unless the protocol allows it), and every checklist item is satisfied —
     metric items re-evaluated now. Promoting to production deprecates the model's previous
-    production version in the same transaction. Side effects: AuditEvents
-    ``artifact.transitioned`` (one per moved version) and ``promotion.approved``.
+    production version in the same transaction and withdraws that version's own pending request
+    ("superseded by vN"). Side effects: AuditEvents ``artifact.transitioned`` (one per moved
+    version), ``promotion.withdrawn`` (for a superseded request) and ``promotion.approved``.
     """
     at = at or timezone.now()
-    with transaction.atomic():
-        request = _lock_pending(request)
-        _require_gate_owner(request, actor)
-        artifact = (
-            ModelArtifact.objects.select_for_update()
-            .select_related("model")
-            .get(pk=request.artifact_id)
+    try:
+        with transaction.atomic():
+            return _approve(request, actor, note, at)
+    except OperationalError as error:
+        if not _lost_lock_race(error):
+            raise
+        raise Conflict(
+            "concurrent_update",
+            f"Another decision on this model was being saved at the same moment, so request "
+            f"#{request.pk} was not approved and nothing was changed; reload it and try again.",
+        ) from None
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the database gave up on this
+# transaction because of another one; doing it again is safe.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+def _lost_lock_race(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def _approve(request, actor, note, at) -> PromotionRequest:
+    # The lock order of every approval (see _lock_model): model, request, versions.
+    _lock_model(_model_id_of(request))
+    request = _lock_pending(request)
+    _require_gate_owner(request, actor)
+    artifact = (
+        ModelArtifact.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("model")
+        .get(pk=request.artifact_id)
+    )
+    if not request.allow_owner_approval and actor.pk == artifact.owner_id:
+        raise NotAllowed(
+            "owner_cannot_approve",
+            f"You own {artifact}; another holder of '{request.responsible_role.name}' must "
+            "approve (this protocol does not allow owners to sign their own versions).",
         )
-        if not request.allow_owner_approval and actor.pk == artifact.owner_id:
-            raise NotAllowed(
-                "owner_cannot_approve",
-                f"You own {artifact}; another holder of '{request.responsible_role.name}' must "
-                "approve (this protocol does not allow owners to sign their own versions).",
-            )
-        if artifact.status != request.from_stage:
-            raise Conflict(
-                "stale_request",
-                f"{artifact} is {artifact.status} now, not {request.from_stage}; withdraw this "
-                "request and make a new one.",
-            )
-        checks = checklist_evaluate(request)
-        open_items = [c for c in checks if not c.satisfied]
-        if open_items:
-            listing = "; ".join(f"'{c.item.statement}' {c.explanation}" for c in open_items)
-            raise Conflict("checklist_incomplete", f"Not every gate item is satisfied: {listing}.")
-        if request.to_stage == Stage.PRODUCTION:
-            _deprecate_previous_production(request, artifact, actor, at)
-        _transition(artifact, request.to_stage, actor, at, request=request)
-        _freeze_checks(checks)
-        request.state = PromotionState.APPROVED
-        request.decided_by = actor
-        request.decided_at = at
-        request.decision_note = note
-        request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
-        audit_record(
-            action=AuditAction.PROMOTION_APPROVED,
-            summary=f"{actor} approved {artifact} {request.from_stage} → {request.to_stage}",
-            actor=actor.user,
-            at=at,
-            from_state=PromotionState.PENDING,
-            to_state=PromotionState.APPROVED,
-            artifact=artifact,
-            promotion=request,
-            details={"note": note, "checks": [c.explanation for c in checks]},
+    if artifact.status != request.from_stage:
+        raise Conflict(
+            "stale_request",
+            f"{artifact} is {artifact.status} now, not {request.from_stage}; withdraw this "
+            "request and make a new one.",
         )
+    checks = checklist_evaluate(request)
+    open_items = [c for c in checks if not c.satisfied]
+    if open_items:
+        listing = "; ".join(f"'{c.item.statement}' {c.explanation}" for c in open_items)
+        raise Conflict("checklist_incomplete", f"Not every gate item is satisfied: {listing}.")
+    if request.to_stage == Stage.PRODUCTION:
+        _deprecate_previous_production(request, artifact, actor, at)
+    _transition(artifact, request.to_stage, actor, at, request=request)
+    _freeze_checks(checks)
+    request.state = PromotionState.APPROVED
+    request.decided_by = actor
+    request.decided_at = at
+    request.decision_note = note
+    request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    audit_record(
+        action=AuditAction.PROMOTION_APPROVED,
+        summary=f"{actor} approved {artifact} {request.from_stage} → {request.to_stage}",
+        actor=actor.user,
+        at=at,
+        from_state=PromotionState.PENDING,
+        to_state=PromotionState.APPROVED,
+        artifact=artifact,
+        promotion=request,
+        details={"note": note, "checks": [c.explanation for c in checks]},
+    )
     return request
 
 
+def _model_id_of(request: PromotionRequest) -> int:
+    # A request never changes artifact, nor an artifact model, so this read needs no lock.
+    return Model.objects.filter(artifacts=request.artifact_id).values_list("pk", flat=True).get()
+
+
 def _deprecate_previous_production(request, artifact, actor, at) -> None:
-    # Lock the model row: every promotion to production of this model queues here.
-    Model.objects.select_for_update().get(pk=artifact.model_id)
-    current = artifact.model.artifacts.select_for_update().filter(status=Stage.PRODUCTION).first()
+    # The model row is locked (_approve), so every promotion to production of it queues there.
+    current = (
+        artifact.model.artifacts.select_for_update(no_key=True)
+        .filter(status=Stage.PRODUCTION)
+        .first()
+    )
     if (current.pk if current else None) != request.replaces_id:
         seen = f"v{request.replaces.version}" if request.replaces_id else "no version"
         now = f"v{current.version}" if current else "no version"
@@ -381,6 +464,26 @@ def _deprecate_previous_production(request, artifact, actor, at) -> None:
         )
     if current is not None:
         _transition(current, Stage.DEPRECATED, actor, at, request=request, superseded_by=artifact)
+        _withdraw_superseded(current, actor, at, superseded_by=artifact)
+
+
+def _withdraw_superseded(artifact, actor, at, *, superseded_by) -> None:
+    """Close the pending request of a version that just left production (e.g. its retirement):
+    it could never be approved now, and left pending it would block a later rollback request."""
+    superseded = (
+        artifact.promotions.select_for_update(of=("self",))
+        .filter(state=PromotionState.PENDING)
+        .select_related("artifact__model")
+    )
+    for pending in superseded:
+        _close(
+            pending,
+            PromotionState.WITHDRAWN,
+            actor,
+            at,
+            f"superseded by v{superseded_by.version}",
+            AuditAction.PROMOTION_WITHDRAWN,
+        )
 
 
 def _transition(artifact, to_stage, actor, at, *, request, superseded_by=None) -> None:
@@ -429,14 +532,15 @@ def promotion_reject(
     Side effects: AuditEvent ``promotion.rejected``.
     """
     reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(
-            "reason_required", "Say why you reject this request (a reason is required)."
-        )
     at = at or timezone.now()
     with transaction.atomic():
+        # Decided meanwhile, or not yours to decide, matters more than a missing reason.
         request = _lock_pending(request)
         _require_gate_owner(request, actor)
+        if not reason:
+            raise InvalidInput(
+                "reason_required", "Say why you reject this request (a reason is required)."
+            )
         return _close(
             request, PromotionState.REJECTED, actor, at, reason, AuditAction.PROMOTION_REJECTED
         )

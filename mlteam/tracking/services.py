@@ -46,18 +46,24 @@ def experiment_create(
     """Start an experiment for ``team``; names are unique within a team."""
     _require_team(owner, team, "start experiments for it")
     name = _name(name, "experiment")
-    if Experiment.objects.filter(team=team, name=name).exists():
-        raise Conflict(
-            "duplicate_experiment", f"{team.name} already has an experiment named '{name}'."
-        )
-    return Experiment.objects.create(
-        name=name,
-        team=team,
-        owner=owner,
-        hypothesis=hypothesis,
-        description=description,
-        created_at=at or timezone.now(),
+    duplicate = Conflict(
+        "duplicate_experiment",
+        f"{team.name} already has an experiment named '{name}'; pick another name.",
     )
+    if Experiment.objects.filter(team=team, name=name).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():  # two people starting the same name at once: one wins
+            return Experiment.objects.create(
+                name=name,
+                team=team,
+                owner=owner,
+                hypothesis=hypothesis,
+                description=description,
+                created_at=at or timezone.now(),
+            )
+    except IntegrityError:
+        raise duplicate from None
 
 
 def run_start(
@@ -92,12 +98,20 @@ def run_start(
 
 
 def run_log_metrics(
-    *, run: Run, key: str, values: list[tuple[int, float]], at: datetime | None = None
+    *,
+    run: Run,
+    key: str,
+    values: list[tuple[int, float]],
+    actor: MLTeamMember,
+    at: datetime | None = None,
 ) -> list[RunMetric]:
     """Log ``(step, value)`` pairs of one metric; steps are whole numbers ≥ 0, values finite.
 
-    A step already logged for the key is a Conflict and nothing of the batch is saved.
+    Only while the run is running. A step already logged for the key (or twice in the batch)
+    is a Conflict and nothing of the batch is saved.
     """
+    _require_team(actor, run.experiment.team, f"log metrics of {run.name}")
+    _require_running(run)
     key = (key or "").strip()
     if not key or len(key) > 80:
         raise InvalidInput("invalid_metric", "A metric needs a key of at most 80 characters.")
@@ -114,17 +128,37 @@ def run_log_metrics(
             return RunMetric.objects.bulk_create(rows)
     except IntegrityError:
         raise Conflict(
-            "duplicate_step", f"{run.name} already has a value of {key} at one of these steps."
+            "duplicate_step",
+            f"{run.name} already has a value of {key} at one of these steps "
+            "(each step is logged once per metric); nothing was saved.",
         ) from None
 
 
-def run_finish(*, run: Run, status: str = RunStatus.FINISHED, at: datetime | None = None) -> Run:
-    """Close a run as finished, failed or killed."""
+def _require_running(run: Run) -> None:
+    if run.status != RunStatus.RUNNING:
+        raise Conflict(
+            "run_ended",
+            f"Run #{run.pk} ({run.name}) already ended ({run.status}); start a new run instead.",
+        )
+
+
+def run_finish(
+    *,
+    run: Run,
+    actor: MLTeamMember,
+    status: str = RunStatus.FINISHED,
+    at: datetime | None = None,
+) -> Run:
+    """Close a running run as finished, failed or killed (once: an ended run stays ended)."""
+    _require_team(actor, run.experiment.team, f"finish {run.name}")
     if status not in RunStatus.values or status == RunStatus.RUNNING:
         raise InvalidInput(
             "invalid_status", f"'{status}' does not end a run; use finished, failed or killed."
         )
-    run.status = status
-    run.ended_at = at or timezone.now()
-    run.save(update_fields=["status", "ended_at"])
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        _require_running(locked)
+        run.status = status
+        run.ended_at = at or timezone.now()
+        run.save(update_fields=["status", "ended_at"])
     return run

@@ -23,6 +23,44 @@ def test_card_as_json_and_markdown(world, as_user):
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_format"
 
 
+def test_accept_text_markdown_gets_the_readme_and_errors_stay_json(world, as_user):
+    api = as_user(world.reader)
+    for query in ({"format": "md"}, {}):
+        response = api.get(CARD, query, HTTP_ACCEPT="text/markdown")
+        assert response.status_code == 200, response.content
+        assert response["Content-Type"] == "text/markdown; charset=utf-8"
+        assert response.content.decode().startswith("---\n")
+        assert 'filename="intent-v1-README.md"' in response["Content-Disposition"]
+    as_json = api.get(CARD, {"format": "json"}, HTTP_ACCEPT="text/markdown")
+    assert as_json["Content-Type"] == "application/json" and as_json.json()["model"] == "intent"
+    assert api.get(CARD, HTTP_ACCEPT="application/json").json()["model"] == "intent"
+    assert api.get(CARD).json()["model"] == "intent"
+    for url, status in ((CARD.replace("/1/", "/9/"), 404), (CARD + "?format=pdf", 400)):
+        error = api.get(url, HTTP_ACCEPT="text/markdown")
+        assert error.status_code == status
+        assert error["Content-Type"] == "application/json" and error.json()["error"]
+    refused = api.get(CARD, HTTP_ACCEPT="image/png")
+    assert refused.status_code == 406 and refused.json()["error"] == "not_acceptable"
+
+
+@pytest.mark.parametrize("content_type", ["text/markdown", "text/plain"])
+def test_patch_takes_only_json(world, as_user, content_type):
+    before = ModelCard.objects.get(pk=world.artifact.card.pk).summary
+    response = as_user(world.member).patch(CARD, "## Summary\n\nx\n", content_type=content_type)
+    assert response.status_code == 415, response.content
+    assert response.json()["error"] == "unsupported_media_type"
+    assert ModelCard.objects.get(pk=world.artifact.card.pk).summary == before
+
+
+def test_patch_with_status_names_the_real_promotion_url(world, as_user):
+    response = as_user(world.member).patch(CARD, {"status": "production"})
+    assert response.status_code == 400 and response.json()["error"] == "status_read_only"
+    detail = response.json()["detail"]
+    assert "POST /api/v1/models/intent/versions/1/promotions/" in detail
+    assert "mlteam promote intent 1 --to STAGE" in detail
+    assert "{name}" not in detail and "{version}" not in detail
+
+
 def test_owning_team_edits_sections(world, as_user):
     response = as_user(world.member).patch(CARD, {"summary": "Routes tickets.", "tags": ["nlp"]})
     assert response.status_code == 200

@@ -65,7 +65,9 @@ def grow(world, n: int, state: dict) -> None:
         experiment = experiment_create(name=f"exp-{i}", team=world.team, owner=member)
         run_start(experiment=experiment, name="r", actor=member)
         run_start(experiment=experiment_by(state["experiment"]), name=f"r{i}", actor=member)
-        run_log_metrics(run=run_by(state["run"]), key=f"k{i}", values=[(0, 1.0), (1, 0.5)])
+        run_log_metrics(
+            run=run_by(state["run"]), key=f"k{i}", values=[(0, 1.0), (1, 0.5)], actor=member
+        )
 
 
 def experiment_by(pk):
@@ -93,7 +95,7 @@ def test_query_counts_do_not_grow_with_rows(world, as_user):
     )
     experiment = experiment_create(name="exp", team=world.team, owner=world.member)
     run = run_start(experiment=experiment, name="r0", actor=world.member)
-    run_log_metrics(run=run, key="loss", values=[(0, 1.0)])
+    run_log_metrics(run=run, key="loss", values=[(0, 1.0)], actor=world.member)
     EvalResult.objects.create(  # one row on the leaderboard to begin with
         artifact=world.artifact,
         benchmark=world.benchmark,

@@ -130,3 +130,32 @@ def test_events_filter_by_object_and_time(world, as_user):
         len(api.get("/api/v1/events/", {"until": future, "model": "intent"}).json()["results"]) == 2
     )
     assert api.get("/api/v1/events/?since=notatime").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "promotion=1e30",
+        "promotion=1.5",
+        "promotion=0",
+        "promotion=-1",
+        "promotion=99999999999999999999",
+        "version=1.5",
+        "version=1e3",
+        "version=9223372036854775808",
+        "since=9999-12-31T23:59:59-05:00",
+        "until=0001-01-01T00:00:00%2B05:00",
+    ],
+)
+def test_events_filters_refuse_numbers_and_times_out_of_range(world, as_user, query):
+    response = as_user(world.reader).get(f"/api/v1/events/?{query}")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["error"] == "invalid" and query.split("=")[0] in body["fields"]
+
+
+def test_events_filter_by_whole_numbers(world, as_user):
+    api = as_user(world.reader)
+    assert len(api.get("/api/v1/events/?version=1").json()["results"]) == 1
+    assert api.get("/api/v1/events/?version=9223372036854775807").json()["results"] == []
+    assert api.get("/api/v1/events/?promotion=1").json()["results"] == []

@@ -71,8 +71,13 @@ def test_status_is_never_writable(world, as_user):
         assert response.status_code == 400
         assert response.json()["error"] == "status_read_only"
         assert "request" in response.json()["detail"] and "promotion" in response.json()["detail"]
+        assert "POST /api/v1/models/intent/versions/1/promotions/" in response.json()["detail"]
+        assert "{" not in response.json()["detail"].replace('{"to_stage"', "")
     response = api.post("/api/v1/models/intent/versions/", {"status": "production"})
     assert response.json()["error"] == "status_read_only"
+    detail = response.json()["detail"]
+    assert "/api/v1/models/intent/versions/<the new version>/promotions/" in detail
+    assert "{name}" not in detail and "{version}" not in detail
     response = api.patch(V1, {"description": "new"})
     assert response.json()["error"] == "version_immutable"
     world.artifact.refresh_from_db()

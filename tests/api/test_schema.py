@@ -92,3 +92,33 @@ def test_docs_page_is_offline_and_has_no_inline_script(client):
     init = client.get(reverse("api:docs") + "?script=")
     assert init.status_code == 200 and init["Content-Type"].startswith("application/javascript")
     assert "/api/schema/" in init.content.decode()
+
+
+def test_orderings_are_listed_and_markdown_is_only_the_cards_readme():
+    schema = generated_schema()
+    listed = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "ordering":
+                    listed += 1
+                    assert parameter["schema"]["enum"], path
+            for status, response in operation["responses"].items():
+                media = set(response.get("content", {}))
+                if (path, method, status) != (
+                    "/api/v1/models/{name}/versions/{version}/card/",
+                    "get",
+                    "200",
+                ):
+                    assert "text/markdown" not in media, (path, method, status)
+    assert listed >= 12
+    promotions = schema["paths"]["/api/v1/promotions/"]["get"]["parameters"]
+    ordering = next(p for p in promotions if p["name"] == "ordering")
+    assert ordering["schema"]["enum"] == ["requested_at", "-requested_at"]
+    card = schema["paths"]["/api/v1/models/{name}/versions/{version}/card/"]
+    assert set(card["get"]["responses"]["200"]["content"]) == {"application/json", "text/markdown"}
+    assert set(card["patch"]["requestBody"]["content"]) == {"application/json"}
+    assert "text/markdown" in card["put"]["requestBody"]["content"]
+    events = {p["name"]: p for p in schema["paths"]["/api/v1/events/"]["get"]["parameters"]}
+    assert events["promotion"]["schema"]["minimum"] == 1
+    assert events["version"]["schema"]["maximum"] == 2**63 - 1

@@ -21,9 +21,12 @@ def build_story():
     experiment = experiment_create(name="Intent v1", team=world.team, owner=world.owner)
     run = run_start(experiment=experiment, name="v1-train", actor=world.owner, params={"lr": 2e-5})
     run_log_metrics(
-        run=run, key="train_loss", values=[(s, 2.2 * 0.8 ** (s / 100)) for s in range(0, 1001, 100)]
+        actor=world.owner,
+        run=run,
+        key="train_loss",
+        values=[(s, 2.2 * 0.8 ** (s / 100)) for s in range(0, 1001, 100)],
     )
-    run_finish(run=run)
+    run_finish(run=run, actor=world.owner)
     production = world.passing(world.register(source_run=run))
     card_update(
         card=production.card,

@@ -2,10 +2,10 @@
 owners decide promotions through the same services."""
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, User
 
-from mlteam.registry.enums import PromotionState, Stage
-from mlteam.registry.models import AuditEvent, ModelArtifact
+from mlteam.registry.enums import AuditAction, PromotionState, Stage
+from mlteam.registry.models import AuditEvent, Model, ModelArtifact
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +155,80 @@ def test_admin_rejection_needs_a_reason(client, world):
     )
     request.refresh_from_db()
     assert (request.state, request.decision_note) == (PromotionState.REJECTED, "too slow")
+
+
+# -- models: registered through model_create, never deleted, name and team fixed -----------------
+
+
+def test_models_cannot_be_deleted_in_the_admin(client, world):
+    world.register()  # a version and audit rows point at the model
+    staff(client, world.lead, "view_model", "change_model", "delete_model")
+
+    url = f"/admin/registry/model/{world.model.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    changelist = client.get("/admin/registry/model/").content.decode()
+    assert "delete_selected" not in changelist
+    assert Model.objects.filter(pk=world.model.pk).exists()
+
+
+def test_adding_a_model_in_the_admin_goes_through_the_service(client, world):
+    staff(client, world.owner, "view_model", "add_model")
+
+    response = client.post(
+        "/admin/registry/model/add/",
+        {"name": "Fraud-Model", "team": world.model.team.pk, "task": " fraud ", "description": ""},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    model = Model.objects.get(name="fraud-model")
+    assert (model.team, model.task) == (world.model.team, "fraud")
+    event = AuditEvent.objects.get(model=model, action=AuditAction.MODEL_CREATED)
+    assert event.actor == world.owner.user
+
+
+def test_the_admin_refuses_a_model_for_a_team_you_are_not_on(client, world):
+    staff(client, world.outsider, "view_model", "add_model")
+    before = (Model.objects.count(), AuditEvent.objects.count())
+
+    response = client.post(
+        "/admin/registry/model/add/",
+        {"name": "sneaky", "team": world.model.team.pk, "task": "x", "description": ""},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "Nothing was changed: Only members of Applied ML (or an ML lead)" in page
+    assert (Model.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_the_admin_refuses_to_add_a_model_without_a_roster_entry(client, world):
+    operator = User.objects.create_user("operator", is_staff=True, is_superuser=True)
+    client.force_login(operator)
+    before = (Model.objects.count(), AuditEvent.objects.count())
+
+    response = client.post(
+        "/admin/registry/model/add/",
+        {"name": "orphan", "team": world.model.team.pk, "task": "x", "description": ""},
+        follow=True,
+    )
+
+    assert "You have no roster entry, so you cannot register models" in response.content.decode()
+    assert (Model.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_model_name_and_team_are_read_only_in_the_admin(client, world):
+    staff(client, world.lead, "view_model", "change_model")
+    url = f"/admin/registry/model/{world.model.pk}/change/"
+
+    page = client.get(url).content.decode()
+    assert 'name="name"' not in page and 'name="team"' not in page
+    assert 'name="description"' in page
+
+    other = world.outsider.team
+    client.post(
+        url, {"name": "renamed", "team": other.pk, "task": "ranking", "description": "new words"}
+    )
+    world.model.refresh_from_db()
+    assert (world.model.name, world.model.team) == ("intent-classifier", world.owner.team)
+    assert (world.model.task, world.model.description) == ("ranking", "new words")

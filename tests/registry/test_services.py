@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
@@ -10,7 +11,7 @@ from mlteam.evals.selectors import artifact_eval_scores
 from mlteam.evals.services import eval_record
 from mlteam.registry import services
 from mlteam.registry.enums import AuditAction, CriterionKind, PromotionState, Stage
-from mlteam.registry.models import AuditEvent, ModelArtifact, PromotionRequest
+from mlteam.registry.models import AuditEvent, Model, ModelArtifact, PromotionRequest
 from mlteam.registry.selectors import artifact_timeline, model_production_at
 from tests.factories import MemberFactory, ModelFactory, card_fill
 
@@ -88,6 +89,49 @@ def test_model_create_refuses_a_duplicate_name(world):
             name="intent-classifier", team=world.model.team, task="x", actor=world.owner
         )
     assert error.value.code == "duplicate_model"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Fraud Model v2!", "fraud_model", "fraud.model", "-fraud", "fraud/model", "x" * 121, "  "],
+)
+def test_model_create_refuses_a_name_that_cannot_be_a_url(world, name):
+    before = (Model.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(InvalidInput) as error:
+        services.model_create(name=name, team=world.model.team, task="x", actor=world.owner)
+    assert error.value.code == "invalid_name"
+    assert "lowercase letters, digits and hyphens" in error.value.message
+    assert (Model.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_a_refused_name_comes_with_a_usable_suggestion(world):
+    with pytest.raises(InvalidInput) as error:
+        services.model_create(
+            name="Fraud Model v2!", team=world.model.team, task="x", actor=world.owner
+        )
+    assert "e.g. 'fraud-model-v2'" in error.value.message
+
+
+def test_model_create_lowercases_a_slug_name_and_records_it(world, client):
+    model = services.model_create(
+        name=" Fraud-Model-2 ", team=world.model.team, task="fraud", actor=world.owner
+    )
+    assert model.name == "fraud-model-2"
+    assert AuditEvent.objects.filter(model=model, action=AuditAction.MODEL_CREATED).exists()
+    client.force_login(world.outsider.user)
+    assert client.get("/models/").status_code == 200
+
+
+@pytest.mark.parametrize("task", ["", "   "])
+def test_model_create_needs_a_task(world, task):
+    before = (Model.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(InvalidInput) as error:
+        services.model_create(
+            name="fraud-model", team=world.model.team, task=task, actor=world.owner
+        )
+    assert error.value.code == "task_required"
+    assert "a task is required" in error.value.message
+    assert (Model.objects.count(), AuditEvent.objects.count()) == before
 
 
 # -- requesting promotions -----------------------------------------------------------------------
@@ -421,6 +465,106 @@ def test_a_decided_request_cannot_be_decided_again(world):
     assert snapshot() == before
 
 
+def test_a_request_whose_version_moved_meanwhile_is_refused_as_stale(world):
+    v1 = world.in_production()
+    retire = services.promotion_request(artifact=v1, to_stage="deprecated", actor=world.requester)
+    world.sign_manual_items(retire, world.lead)
+    # Only a superseding promotion moves a version with a pending request, and that closes the
+    # request too; rewind the stage by hand to reach the engine's last line of defence.
+    ModelArtifact.objects.filter(pk=v1.pk).update(status=Stage.STAGING)
+    before = snapshot()
+
+    with pytest.raises(Conflict) as error:
+        services.promotion_approve(request=retire, actor=world.lead)
+
+    assert error.value.code == "stale_request"
+    assert "is staging now, not production; withdraw this request" in error.value.message
+    assert snapshot() == before
+
+
+def test_superseding_a_production_version_withdraws_its_pending_request(world):
+    v1 = world.in_production()
+    retire = services.promotion_request(artifact=v1, to_stage="deprecated", actor=world.requester)
+    v2 = staged(world)
+
+    promotion = ready_request(world, v2)
+    services.promotion_approve(request=promotion, actor=world.gate)
+
+    retire.refresh_from_db()
+    assert retire.state == PromotionState.WITHDRAWN
+    assert (retire.decided_by, retire.decision_note) == (world.gate, "superseded by v2")
+    event = AuditEvent.objects.get(promotion=retire, action=AuditAction.PROMOTION_WITHDRAWN)
+    assert (event.from_state, event.to_state) == (PromotionState.PENDING, PromotionState.WITHDRAWN)
+    assert event.details == {"note": "superseded by v2"}
+    assert event.actor == world.gate.user
+    # Nothing is left waiting on the retired request: approving it says so, a rollback is possible.
+    with pytest.raises(Conflict) as error:
+        services.promotion_approve(request=retire, actor=world.lead)
+    assert error.value.code == "already_decided"
+    rollback = services.promotion_request(artifact=v1, to_stage="production", actor=world.requester)
+    assert rollback.protocol == world.rollback
+
+
+def test_superseding_leaves_other_pending_requests_alone(world):
+    world.in_production()
+    v2, v3 = staged(world), world.register()
+    to_staging = services.promotion_request(artifact=v3, to_stage="staging", actor=world.requester)
+
+    services.promotion_approve(request=ready_request(world, v2), actor=world.gate)
+
+    to_staging.refresh_from_db()
+    assert to_staging.state == PromotionState.PENDING
+    assert AuditEvent.objects.filter(action=AuditAction.PROMOTION_WITHDRAWN).count() == 0
+
+
+def test_a_refused_approval_does_not_withdraw_the_superseded_request(world):
+    v1 = world.in_production()
+    retire = services.promotion_request(artifact=v1, to_stage="deprecated", actor=world.requester)
+    promotion = services.promotion_request(
+        artifact=staged(world), to_stage="production", actor=world.requester
+    )  # the manual item is not signed
+    before = snapshot()
+
+    with pytest.raises(Conflict) as error:
+        services.promotion_approve(request=promotion, actor=world.gate)
+
+    assert error.value.code == "checklist_incomplete"
+    assert snapshot() == before
+    retire.refresh_from_db()
+    assert retire.state == PromotionState.PENDING
+
+
+def test_a_database_deadlock_during_approval_becomes_a_conflict_to_retry(world, monkeypatch):
+    request = ready_request(world, staged(world))
+
+    class DeadlockDetected(Exception):
+        sqlstate = "40P01"  # what psycopg reports
+
+    def deadlock(*args, **kwargs):
+        raise OperationalError("deadlock detected") from DeadlockDetected()
+
+    monkeypatch.setattr(services, "checklist_evaluate", deadlock)
+    before = snapshot()
+
+    with pytest.raises(Conflict) as error:
+        services.promotion_approve(request=request, actor=world.gate)
+
+    assert error.value.code == "concurrent_update"
+    assert "nothing was changed; reload it and try again" in error.value.message
+    assert snapshot() == before
+
+
+def test_other_database_errors_during_approval_are_not_disguised(world, monkeypatch):
+    request = ready_request(world, staged(world))
+
+    def broken(*args, **kwargs):
+        raise OperationalError("disk full")
+
+    monkeypatch.setattr(services, "checklist_evaluate", broken)
+    with pytest.raises(OperationalError):
+        services.promotion_approve(request=request, actor=world.gate)
+
+
 def test_promotion_to_production_deprecates_the_previous_one_in_the_same_step(world):
     v1 = world.in_production()
     v2 = staged(world)
@@ -503,6 +647,27 @@ def test_rejection_needs_a_reason(world, reason):
         services.promotion_reject(request=request, actor=world.gate, reason=reason)
     assert error.value.code == "reason_required"
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_rejecting_a_decided_request_says_it_was_decided_even_without_a_reason(world, reason):
+    request = ready_request(world, staged(world))
+    services.promotion_reject(request=request, actor=world.gate, reason="latency regressed")
+    before = snapshot()
+
+    with pytest.raises(Conflict) as error:
+        services.promotion_reject(request=request, actor=world.gate2, reason=reason)
+
+    assert error.value.code == "already_decided"
+    assert "was already rejected by" in error.value.message
+    assert snapshot() == before
+
+
+def test_rejection_by_the_wrong_role_is_refused_for_the_role_not_the_reason(world):
+    request = ready_request(world, staged(world))
+    with pytest.raises(NotAllowed) as error:
+        services.promotion_reject(request=request, actor=world.outsider, reason="")
+    assert error.value.code == "wrong_role"
 
 
 def test_reject_leaves_the_artifact_where_it_was(world):

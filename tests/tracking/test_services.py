@@ -24,8 +24,10 @@ def test_a_run_lives_through_its_lifecycle(world, experiment):
         tags=["lora"],
         git_commit="abc1234",
     )
-    run_log_metrics(run=run, key="loss", values=[(0, 2.0), (100, "1.5"), (200, 1.1)])
-    run_finish(run=run, status=RunStatus.FINISHED)
+    run_log_metrics(
+        run=run, key="loss", values=[(0, 2.0), (100, "1.5"), (200, 1.1)], actor=world.owner
+    )
+    run_finish(run=run, status=RunStatus.FINISHED, actor=world.teammate)
 
     run.refresh_from_db()
     assert run.status == RunStatus.FINISHED and run.ended_at is not None
@@ -61,14 +63,34 @@ def test_experiment_names_are_unique_within_a_team(world, experiment):
 def test_bad_metrics_save_nothing(world, experiment, values, error, says):
     run = run_start(experiment=experiment, name="r", actor=world.owner)
     with pytest.raises(error, match=says):
-        run_log_metrics(run=run, key="loss", values=values)
+        run_log_metrics(run=run, key="loss", values=values, actor=world.owner)
     assert not RunMetric.objects.exists()
 
 
 def test_a_run_ends_finished_failed_or_killed(world, experiment):
     run = run_start(experiment=experiment, name="r", actor=world.owner)
     with pytest.raises(InvalidInput, match="does not end a run"):
-        run_finish(run=run, status=RunStatus.RUNNING)
+        run_finish(run=run, status=RunStatus.RUNNING, actor=world.owner)
     with pytest.raises(InvalidInput):
-        run_finish(run=run, status="exploded")
-    assert run_finish(run=run, status=RunStatus.FAILED).status == RunStatus.FAILED
+        run_finish(run=run, status="exploded", actor=world.owner)
+    assert run_finish(run=run, status=RunStatus.FAILED, actor=world.owner).status == "failed"
+    ended_at = run.ended_at
+    with pytest.raises(Conflict, match="already ended"):
+        run_finish(run=run, status=RunStatus.FINISHED, actor=world.owner)
+    with pytest.raises(Conflict, match="already ended"):
+        run_log_metrics(run=run, key="loss", values=[(0, 1.0)], actor=world.owner)
+    run.refresh_from_db()
+    assert (run.status, run.ended_at) == (RunStatus.FAILED, ended_at)
+    assert not RunMetric.objects.exists()
+
+
+def test_only_the_team_or_an_ml_lead_logs_and_finishes_runs(world, experiment):
+    run = run_start(experiment=experiment, name="r", actor=world.owner)
+    with pytest.raises(NotAllowed, match="Only members of"):
+        run_log_metrics(run=run, key="loss", values=[(0, 1.0)], actor=world.reader)
+    with pytest.raises(NotAllowed, match="Only members of"):
+        run_finish(run=run, actor=world.reader)
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING and not RunMetric.objects.exists()
+    run_log_metrics(run=run, key="loss", values=[(0, 1.0)], actor=world.lead)
+    assert run_finish(run=run, actor=world.lead).status == RunStatus.FINISHED

@@ -19,10 +19,15 @@ def make_experiment(world, name="Distillation", runs=0):
             experiment=experiment, name=f"run-{index}", actor=world.owner, params={"lr": index}
         )
         run_log_metrics(
-            run=run, key="loss", values=[(s, 2.0 - s / 100 - index / 10) for s in range(0, 50, 10)]
+            actor=world.owner,
+            run=run,
+            key="loss",
+            values=[(s, 2.0 - s / 100 - index / 10) for s in range(0, 50, 10)],
         )
-        run_log_metrics(run=run, key="accuracy", values=[(40, 0.5 + index / 100)])
-        run_finish(run=run)
+        run_log_metrics(
+            actor=world.owner, run=run, key="accuracy", values=[(40, 0.5 + index / 100)]
+        )
+        run_finish(run=run, actor=world.owner)
         world.register(source_run=run)
     return experiment
 
@@ -137,8 +142,8 @@ def test_members_cannot_start_experiments_for_other_teams(client, world):
 def test_run_page_draws_extreme_but_finite_metrics(client, world):
     experiment = make_experiment(world)
     run = run_start(experiment=experiment, name="diverged", actor=world.owner)
-    run_log_metrics(run=run, key="loss", values=[(0, -1.7e308), (1, 1.7e308)])
-    run_log_metrics(run=run, key="grad", values=[(0, 0.0), (1, 5e-324)])
+    run_log_metrics(actor=world.owner, run=run, key="loss", values=[(0, -1.7e308), (1, 1.7e308)])
+    run_log_metrics(actor=world.owner, run=run, key="grad", values=[(0, 0.0), (1, 5e-324)])
     client.force_login(world.reader.user)
     response = client.get(f"/runs/{run.pk}/")
     assert response.status_code == 200

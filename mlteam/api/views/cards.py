@@ -1,11 +1,11 @@
 """A version's model card: read it as JSON or Hugging Face Markdown, edit sections, import a
 README.md. Writes go through the cards services, which allow the owning team and ML leads."""
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from mlteam.cards.exchange import card_import_markdown, card_to_dict, card_to_markdown
@@ -14,6 +14,7 @@ from mlteam.cards.services import card_update
 from mlteam.core.errors import InvalidInput
 
 from ..parsers import MarkdownParser, PlainTextParser, QueryFormatIsOurs
+from ..renderers import MarkdownRenderer
 from ..serializers.cards import (
     CardImportResultSerializer,
     CardImportSerializer,
@@ -39,10 +40,39 @@ def card_of(name: str, version: int) -> ModelCard:
 class CardView(generics.GenericAPIView):
     serializer_class = CardSerializer
     parser_classes = [JSONParser, MarkdownParser, PlainTextParser]
+    # JSON first: ``Accept: */*`` (or none) gets JSON; ``Accept: text/markdown`` gets Markdown.
+    renderer_classes = [JSONRenderer, MarkdownRenderer]
     content_negotiation_class = QueryFormatIsOurs
 
+    def get_parsers(self):
+        """PATCH edits sections given as a JSON object; only PUT/POST import a README.md."""
+        request = getattr(self, "request", None)
+        if request is not None and request.method == "PATCH":
+            return [JSONParser()]
+        return super().get_parsers()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """A text body is the Markdown card; everything else (JSON card, errors) is JSON,
+        whatever the Accept header asked for."""
+        if isinstance(response, Response):
+            if isinstance(response.data, str):
+                request.accepted_renderer = MarkdownRenderer()
+                request.accepted_media_type = "text/markdown"
+            else:
+                request.accepted_renderer = JSONRenderer()
+                request.accepted_media_type = "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
     @extend_schema(
-        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=FORMATS, default="json")],
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=FORMATS,
+                description="`md`: Hugging Face README.md; `json`. Without it, "
+                "`Accept: text/markdown` asks for Markdown, anything else gets JSON.",
+            )
+        ],
         responses={
             (200, "application/json"): CardSerializer,
             (200, "text/markdown"): OpenApiTypes.STR,
@@ -50,22 +80,22 @@ class CardView(generics.GenericAPIView):
     )
     def get(self, request, name: str, version: int):
         """The card as JSON, or with ``?format=md`` as a Hugging Face README.md."""
-        fmt = request.query_params.get("format", "json")
+        negotiated = getattr(request.accepted_renderer, "format", "json")
+        fmt = request.query_params.get("format") or ("md" if negotiated == "md" else "json")
         if fmt not in FORMATS:
             raise InvalidInput("invalid_format", f"'{fmt}' is not a card format; use md or json.")
         card = card_of(name, version)
         if fmt == "md":
-            response = HttpResponse(
-                card_to_markdown(card), content_type="text/markdown; charset=utf-8"
-            )
-            response["Content-Disposition"] = f'inline; filename="{name}-v{version}-README.md"'
-            return response
+            disposition = f'inline; filename="{name}-v{version}-README.md"'
+            return Response(card_to_markdown(card), headers={"Content-Disposition": disposition})
         return Response(card_to_dict(card))
 
-    @extend_schema(request=CardPatchSerializer, responses={200: CardSerializer})
+    @extend_schema(
+        request={"application/json": CardPatchSerializer}, responses={200: CardSerializer}
+    )
     def patch(self, request, name: str, version: int):
         """Change some sections (owning team or ML leads); scores are never typed in."""
-        refuse_status(request.data)
+        refuse_status(request.data, name, version)
         if not isinstance(request.data, dict):
             raise InvalidInput(
                 "invalid", 'Send a JSON object of sections, e.g. {"summary": "..."}.'

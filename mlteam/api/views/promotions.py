@@ -36,7 +36,8 @@ class PromotionList(generics.ListAPIView):
 
     serializer_class = s.PromotionSerializer
     filterset_class = filters.PromotionFilter
-    ordering_fields = ["requested_at", "decided_at"]
+    # Not decided_at: it is NULL until a decision, and a cursor cannot keep its place on NULLs.
+    ordering_fields = ["requested_at"]
     ordering = "-requested_at"
 
     def get_queryset(self):

@@ -28,14 +28,28 @@ from .common import acting_member, model_or_404, version_or_404
 REFUSED = OpenApiResponse(ErrorSerializer, description="`status_read_only` or `version_immutable`.")
 
 
-def refuse_status(data, name: str = "{name}", version="{version}") -> None:
-    if isinstance(data, dict) and "status" in data:
-        raise InvalidInput(
-            "status_read_only",
-            "status is read-only: a version changes stage only through an approved promotion. "
-            f"To move it, request a promotion: POST /api/v1/models/{name}/versions/{version}/"
-            'promotions/ {"to_stage": "..."} (or `mlteam promote NAME VERSION --to STAGE`).',
+def refuse_status(data, name: str, version: int | None) -> None:
+    """``status`` in a write is refused with the request that would move ``name`` ``version``
+    (``None``: the version being registered, which starts experimental)."""
+    if not (isinstance(data, dict) and "status" in data):
+        return
+    if version is None:
+        how = (
+            "Register it without status (every version starts experimental), then request a "
+            f"promotion: POST /api/v1/models/{name}/versions/<the new version>/promotions/ "
+            f'{{"to_stage": "staging"}} (or `mlteam promote {name} <the new version> '
+            "--to staging`)."
         )
+    else:
+        how = (
+            "To move it, request a promotion: "
+            f'POST /api/v1/models/{name}/versions/{version}/promotions/ {{"to_stage": "..."}} '
+            f"(or `mlteam promote {name} {version} --to STAGE`)."
+        )
+    raise InvalidInput(
+        "status_read_only",
+        f"status is read-only: a version changes stage only through an approved promotion. {how}",
+    )
 
 
 def run_or_400(run_id: int | None) -> Run | None:
@@ -52,7 +66,8 @@ class ModelList(generics.ListAPIView):
 
     serializer_class = s.ModelSerializer
     filterset_class = filters.ModelFilter
-    ordering_fields = ["name", "updated_at", "created_at"]
+    # Not created_at: Model.created_at has no index, so ordering by it would sort the table.
+    ordering_fields = ["name", "updated_at"]
     ordering = "name"
 
     def get_queryset(self):
@@ -130,7 +145,7 @@ class VersionList(generics.ListAPIView):
     @extend_schema(request=s.VersionRegisterSerializer, responses={201: s.VersionSerializer})
     def post(self, request, name: str):
         """Register the next version; it starts experimental, owned by you."""
-        refuse_status(request.data)
+        refuse_status(request.data, name, None)
         data = s.VersionRegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         artifact = services.artifact_register(

@@ -4,28 +4,18 @@ The tracking services do not check who acts, so these views do: members of the e
 team (directly or embedded) and ML leads write; everyone reads.
 """
 
-from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 
-from mlteam.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from mlteam.roster.models import MLTeamMember, Team
-from mlteam.roster.permissions import can_work_on_model_of
-from mlteam.tracking.enums import RunStatus
-from mlteam.tracking.models import Experiment, Run, RunMetric
+from mlteam.core.errors import InvalidInput, NotFound
+from mlteam.roster.models import Team
+from mlteam.tracking.models import Experiment, Run
 from mlteam.tracking.services import experiment_create, run_finish, run_log_metrics, run_start
 
 from .. import filters, selectors
 from ..serializers import tracking as s
 from .common import acting_member
-
-
-def require_team(member: MLTeamMember, team: Team, doing: str) -> None:
-    if not can_work_on_model_of(member, team):
-        raise NotAllowed(
-            "not_team_member", f"Only members of {team.name} (or an ML lead) can {doing}."
-        )
 
 
 def experiment_or_404(pk: int) -> Experiment:
@@ -60,25 +50,13 @@ class ExperimentList(generics.ListAPIView):
         team = Team.objects.filter(slug=values["team"]).first()
         if team is None:
             raise InvalidInput("unknown_team", f"There is no team '{values['team']}'.")
-        member = acting_member(request)
-        require_team(member, team, "start its experiments")
-        duplicate = Conflict(
-            "duplicate_experiment",
-            f"{team.name} already has an experiment named '{values['name']}'.",
+        experiment = experiment_create(
+            name=values["name"],
+            team=team,
+            owner=acting_member(request),
+            hypothesis=values["hypothesis"],
+            description=values["description"],
         )
-        if Experiment.objects.filter(team=team, name=values["name"]).exists():
-            raise duplicate
-        try:
-            with transaction.atomic():
-                experiment = experiment_create(
-                    name=values["name"],
-                    team=team,
-                    owner=member,
-                    hypothesis=values["hypothesis"],
-                    description=values["description"],
-                )
-        except IntegrityError:
-            raise duplicate from None
         return Response(s.ExperimentSerializer(experiment_or_404(experiment.pk)).data, status=201)
 
 
@@ -108,9 +86,7 @@ class RunList(generics.ListAPIView):
         experiment = experiment_or_404(pk)
         data = s.RunStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        member = acting_member(request)
-        require_team(member, experiment.team, "start runs of its experiments")
-        run = run_start(experiment=experiment, actor=member, **data.validated_data)
+        run = run_start(experiment=experiment, actor=acting_member(request), **data.validated_data)
         return Response(s.RunSerializer(run_or_404(run.pk)).data, status=201)
 
 
@@ -140,22 +116,9 @@ class RunMetricList(generics.ListAPIView):
         run = run_or_404(pk)
         data = s.MetricLogSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        require_team(acting_member(request), run.experiment.team, "log metrics of its runs")
         key = data.validated_data["key"]
         points = [(p["step"], p["value"]) for p in data.validated_data["points"]]
-        steps = [step for step, _ in points]
-        taken = RunMetric.objects.filter(run=run, key=key, step__in=steps).values_list(
-            "step", flat=True
-        )
-        if len(set(steps)) != len(steps) or taken.exists():
-            raise Conflict(
-                "duplicate_step", f"Each step of '{key}' is logged once; step(s) already logged."
-            )
-        try:
-            with transaction.atomic():
-                rows = run_log_metrics(run=run, key=key, values=points)
-        except IntegrityError:
-            raise Conflict("duplicate_step", f"A step of '{key}' was logged meanwhile.") from None
+        rows = run_log_metrics(run=run, key=key, values=points, actor=acting_member(request))
         body = {"run": run.pk, "key": key, "logged": rows}
         return Response(s.MetricLogResultSerializer(body).data, status=201)
 
@@ -169,8 +132,5 @@ class RunFinish(generics.GenericAPIView):
         run = run_or_404(pk)
         data = s.RunFinishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        require_team(acting_member(request), run.experiment.team, "finish its runs")
-        if run.status != RunStatus.RUNNING:
-            raise Conflict("run_ended", f"Run #{run.pk} already ended ({run.status}).")
-        run_finish(run=run, status=data.validated_data["status"])
+        run_finish(run=run, actor=acting_member(request), status=data.validated_data["status"])
         return Response(s.RunSerializer(run_or_404(pk)).data)
