@@ -134,6 +134,16 @@ def test_model_create_needs_a_task(world, task):
     assert (Model.objects.count(), AuditEvent.objects.count()) == before
 
 
+def test_model_create_refuses_a_task_longer_than_the_column(world):
+    before = (Model.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(InvalidInput) as error:
+        services.model_create(
+            name="fraud-model", team=world.model.team, task="t" * 81, actor=world.owner
+        )
+    assert error.value.code == "task_too_long" and "at most 80" in error.value.message
+    assert (Model.objects.count(), AuditEvent.objects.count()) == before
+
+
 # -- requesting promotions -----------------------------------------------------------------------
 
 

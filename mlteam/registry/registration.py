@@ -1,0 +1,152 @@
+"""Registering models and their versions: new versions always start experimental.
+
+Part of the handoff engine's interface (``services.py`` re-exports both functions); every
+write runs in one transaction with its AuditEvent.
+"""
+
+import re
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from mlteam.cards.services import card_start_for_artifact
+from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.roster.models import MLTeamMember, Team
+from mlteam.roster.permissions import can_work_on_model_of
+from mlteam.tracking.models import Run
+
+from .audit import audit_record
+from .enums import AuditAction, Stage
+from .models import Model, ModelArtifact
+
+
+def require_team_member(actor: MLTeamMember, team: Team, doing: str) -> None:
+    if not can_work_on_model_of(actor, team):
+        raise NotAllowed(
+            "not_team_member",
+            f"Only members of {team.name} (or an ML lead) can {doing}; "
+            f"you are on {actor.team.name}.",
+        )
+
+
+# What the ``<slug:name>`` URLs accept, minus upper case and underscores (names are lowercased).
+MODEL_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+MODEL_NAME_MAX = Model._meta.get_field("name").max_length
+TASK_MAX = Model._meta.get_field("task").max_length
+
+
+def _check_model_name(name: str) -> None:
+    example = slugify(name)[:MODEL_NAME_MAX].strip("-_").replace("_", "-") or "fraud-detector"
+    if not name:
+        raise InvalidInput(
+            "invalid_name",
+            f"Give the model a name: lowercase letters, digits and hyphens, e.g. '{example}'.",
+        )
+    if not MODEL_NAME.fullmatch(name) or len(name) > MODEL_NAME_MAX:
+        raise InvalidInput(
+            "invalid_name",
+            f"'{name}' cannot be a model name: it becomes part of the page URLs, so use only "
+            f"lowercase letters, digits and hyphens, start with a letter or digit and keep it "
+            f"to {MODEL_NAME_MAX} characters, e.g. '{example}'.",
+        )
+
+
+def model_create(
+    *,
+    name: str,
+    team: Team,
+    task: str,
+    actor: MLTeamMember,
+    description: str = "",
+    at: datetime | None = None,
+) -> Model:
+    """Register a new model owned by ``team``. Side effects: AuditEvent ``model.created``.
+
+    ``name`` is lowercased and must be a slug (it is the model's URL); ``task`` is required.
+    """
+    require_team_member(actor, team, "register models for it")
+    name = name.strip().lower()
+    _check_model_name(name)
+    task = (task or "").strip()
+    if not task:
+        raise InvalidInput(
+            "task_required",
+            f"Say what task '{name}' does (e.g. text-classification, ranking); a task is required.",
+        )
+    if len(task) > TASK_MAX:
+        raise InvalidInput(
+            "task_too_long", f"A task has at most {TASK_MAX} characters, e.g. text-classification."
+        )
+    if Model.objects.filter(name=name).exists():
+        raise Conflict(
+            "duplicate_model", f"A model named '{name}' already exists; pick another name."
+        )
+    at = at or timezone.now()
+    with transaction.atomic():
+        model = Model.objects.create(
+            name=name,
+            team=team,
+            task=task,
+            description=description,
+            created_at=at,
+            updated_at=at,
+        )
+        audit_record(
+            action=AuditAction.MODEL_CREATED,
+            summary=f"{actor} created model {name} for {team.name}",
+            actor=actor.user,
+            at=at,
+            model=model,
+            team=team,
+        )
+    return model
+
+
+def artifact_register(
+    *,
+    model: Model,
+    actor: MLTeamMember,
+    artifact_uri: str = "",
+    source_run: Run | None = None,
+    description: str = "",
+    at: datetime | None = None,
+) -> ModelArtifact:
+    """Register the next version of ``model``; it starts experimental and owned by ``actor``.
+
+    Side effects: bumps the model's version counter (gap-free, safe under concurrency), starts
+    the version's model card as a copy of the previous version's, AuditEvent ``artifact.registered``.
+    """
+    require_team_member(actor, model.team, "register versions of this model")
+    at = at or timezone.now()
+    with transaction.atomic():
+        # The UPDATE takes the row lock, so concurrent registrations get consecutive numbers.
+        Model.objects.filter(pk=model.pk).update(last_version=F("last_version") + 1, updated_at=at)
+        model.refresh_from_db(fields=["last_version", "updated_at"])
+        artifact = ModelArtifact.objects.create(
+            model=model,
+            version=model.last_version,
+            status=Stage.EXPERIMENTAL,
+            owner=actor,
+            artifact_uri=artifact_uri,
+            source_run=source_run,
+            description=description,
+            created_at=at,
+            status_changed_at=at,
+        )
+        card_start_for_artifact(artifact)
+        audit_record(
+            action=AuditAction.ARTIFACT_REGISTERED,
+            summary=f"{actor} registered {artifact}",
+            actor=actor.user,
+            at=at,
+            to_state=Stage.EXPERIMENTAL,
+            artifact=artifact,
+            details={
+                "artifact_uri": artifact_uri,
+                "source_run": source_run.pk if source_run else None,
+            },
+        )
+    return artifact
