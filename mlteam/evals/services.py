@@ -130,7 +130,10 @@ def _check_benchmark(values: dict) -> None:
 
 
 def benchmark_create(*, actor: MLTeamMember, slug: str, **values) -> Benchmark:
-    """Add a shared benchmark (ML leads only). ``values`` are Benchmark fields."""
+    """Add a shared benchmark (ML leads only). ``values`` are Benchmark fields.
+
+    Side effects: AuditEvent ``benchmark.changed``.
+    """
     _require_ml_lead(actor)
     slug = slugify(slug or "")
     if not slug or slug in RESERVED_SLUGS:
@@ -141,15 +144,41 @@ def benchmark_create(*, actor: MLTeamMember, slug: str, **values) -> Benchmark:
     _check_benchmark({"name": "", "metric": "", "owner_team": None} | values)
     if Benchmark.objects.filter(slug=slug).exists():
         raise Conflict("duplicate_benchmark", f"A benchmark with slug '{slug}' already exists.")
-    return Benchmark.objects.create(slug=slug, **values)
+    with transaction.atomic():
+        benchmark = Benchmark.objects.create(slug=slug, **values)
+        _record_benchmark_change(benchmark, actor, "added", sorted(values))
+    return benchmark
 
 
 def benchmark_update(*, benchmark: Benchmark, actor: MLTeamMember, changes: dict) -> Benchmark:
-    """Edit a benchmark (ML leads only). The slug stays: the API, CLI and pipelines use it."""
+    """Edit a benchmark (ML leads only). The slug stays: the API, CLI and pipelines use it.
+
+    Side effects: AuditEvent ``benchmark.changed`` naming the fields that changed (a direction
+    or unit change re-ranks leaderboards and regression verdicts, so it must be traceable);
+    a "change" that changes nothing writes nothing.
+    """
     _require_ml_lead(actor)
     _refuse_unknown(changes)
     _check_benchmark(changes)
-    for name, value in changes.items():
-        setattr(benchmark, name, value)
-    benchmark.save()
+    # Compared with the stored row: a ModelForm may already have copied its values onto
+    # ``benchmark``.
+    stored = Benchmark.objects.get(pk=benchmark.pk)
+    changed = sorted(name for name, value in changes.items() if getattr(stored, name) != value)
+    if not changed:
+        return benchmark
+    with transaction.atomic():
+        for name in changed:
+            setattr(benchmark, name, changes[name])
+        benchmark.save(update_fields=changed)
+        _record_benchmark_change(benchmark, actor, "changed", changed)
     return benchmark
+
+
+def _record_benchmark_change(benchmark, actor: MLTeamMember, verb: str, fields) -> None:
+    audit_record(
+        action=AuditAction.BENCHMARK_CHANGED,
+        summary=f"{actor} {verb} benchmark {benchmark.slug} ({', '.join(fields)})",
+        actor=actor.user,
+        team=benchmark.owner_team,
+        details={"benchmark": benchmark.slug, "verb": verb, "fields": list(fields)},
+    )

@@ -5,11 +5,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.http import HttpResponseRedirect
 
+from mlteam.core.admin_audit import AuditedConfigAdminMixin
 from mlteam.core.errors import DomainError, NotAllowed
 from mlteam.roster.permissions import member_of
 
 from . import services
-from .enums import PromotionState
+from .enums import AuditAction, PromotionState
 from .models import (
     AuditEvent,
     ChecklistItem,
@@ -111,7 +112,12 @@ class GateCriterionInline(admin.TabularInline):
 
 
 @admin.register(HandoffProtocol)
-class HandoffProtocolAdmin(admin.ModelAdmin):
+class HandoffProtocolAdmin(AuditedConfigAdminMixin, admin.ModelAdmin):
+    """The state machine: ML leads edit it, every edit is audited. Requests already made keep
+    the checklist they snapshotted."""
+
+    audit_action = AuditAction.PROTOCOL_CHANGED
+
     list_display = [
         "name",
         "from_stage",

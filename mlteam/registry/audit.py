@@ -41,3 +41,19 @@ def audit_record(
         member=member,
         team=team,
     )
+
+
+def audit_config_change(
+    *, action: AuditAction, obj, verb: str, actor: User | None, changed=(), **targets
+) -> AuditEvent:
+    """Record an edit of configuration that decides who may do what (protocols and their
+    criteria, roles, team relations): ``verb`` is added, changed or deleted."""
+    label = obj._meta.verbose_name
+    fields = f" ({', '.join(changed)})" if changed else ""
+    return audit_record(
+        action=action,
+        summary=f"{actor or 'system'} {verb} {label} '{obj}'{fields}",
+        actor=actor,
+        details={"object": label, "id": obj.pk, "verb": verb, "fields": list(changed)},
+        **targets,
+    )

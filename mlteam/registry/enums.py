@@ -43,6 +43,8 @@ class AuditAction(models.TextChoices):
     PROMOTION_REJECTED = "promotion.rejected", "Promotion rejected"
     PROMOTION_WITHDRAWN = "promotion.withdrawn", "Promotion withdrawn"
     PROTOCOL_CHANGED = "protocol.changed", "Handoff protocol changed"
+    BENCHMARK_CHANGED = "benchmark.changed", "Benchmark changed"
+    CONFIG_CHANGED = "config.changed", "Roles or team relations changed"
     CARD_UPDATED = "card.updated", "Model card updated"
     CARD_IMPORTED = "card.imported", "Model card imported"
     EVAL_RECORDED = "eval.recorded", "Eval result recorded"

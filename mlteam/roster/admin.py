@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 
+from mlteam.core.admin_audit import AuditedConfigAdminMixin
 from mlteam.core.errors import DomainError
 
 from . import charts, selectors, services
@@ -311,7 +312,7 @@ class OrientationTargetAdmin(RosterEditMixin, admin.ModelAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(RosterEditMixin, admin.ModelAdmin):
+class RoleAdmin(AuditedConfigAdminMixin, admin.ModelAdmin):
     list_display = ["name", "is_ml_lead"]
     search_fields = ["name"]
 
@@ -344,14 +345,20 @@ class RosterPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(TeamInteraction)
-class TeamInteractionAdmin(RosterEditMixin, admin.ModelAdmin):
+class TeamInteractionAdmin(AuditedConfigAdminMixin, admin.ModelAdmin):
     list_display = ["from_team", "to_team", "mode", "description"]
     list_filter = ["mode"]
     list_select_related = ["from_team", "to_team"]
 
+    def audit_targets(self, obj) -> dict:
+        return {"team": obj.from_team}
+
 
 @admin.register(ModelConsumer)
-class ModelConsumerAdmin(RosterEditMixin, admin.ModelAdmin):
+class ModelConsumerAdmin(AuditedConfigAdminMixin, admin.ModelAdmin):
     list_display = ["team", "model", "since"]
     list_filter = ["team"]
     list_select_related = ["team", "model"]
+
+    def audit_targets(self, obj) -> dict:
+        return {"team": obj.team, "model": obj.model}

@@ -84,6 +84,17 @@ def test_ml_leads_manage_benchmarks(world):
     assert created.slug == "toxicity-rate"
     benchmark_update(benchmark=created, actor=world.lead, changes={"dataset_version": "rtp-2026"})
     assert Benchmark.objects.get(slug="toxicity-rate").dataset_version == "rtp-2026"
+    events = AuditEvent.objects.filter(action=AuditAction.BENCHMARK_CHANGED).order_by("id")
+    assert [(e.details["verb"], e.actor) for e in events] == [
+        ("added", world.lead.user),
+        ("changed", world.lead.user),
+    ]
+    assert events.last().details["fields"] == ["dataset_version"]
+    # A direction change re-ranks leaderboards: it is named in the trail; a no-op writes nothing.
+    benchmark_update(benchmark=created, actor=world.lead, changes={"dataset_version": "rtp-2026"})
+    assert events.count() == 2
+    benchmark_update(benchmark=created, actor=world.lead, changes={"higher_is_better": True})
+    assert events.last().details["fields"] == ["higher_is_better"]
 
 
 @pytest.mark.parametrize(

@@ -247,3 +247,36 @@ def test_compare_queries_are_bounded(client, world):
     with CaptureQueriesContext(connection) as many:
         client.get("/models/intent-classifier/compare/?a=3&b=8")
     assert len(many) == len(few)
+
+
+def test_the_benchmark_admin_goes_through_the_services(client, world):
+    from django.contrib.auth.models import Permission
+
+    from mlteam.registry.enums import AuditAction
+    from mlteam.registry.models import AuditEvent
+
+    perms = Permission.objects.filter(codename__in=["view_benchmark", "change_benchmark"])
+    for member in (world.lead, world.owner):
+        member.user.is_staff = True
+        member.user.save()
+        member.user.user_permissions.set(perms)
+    url = f"/admin/evals/benchmark/{world.safety.pk}/change/"
+    form = {
+        "name": "Safety suite",
+        "metric": "pass rate",
+        "unit": "",
+        "higher_is_better": "on",
+        "dataset_version": "v2",
+        "owner_team": world.safety.owner_team_id,
+        "description": "",
+    }
+    client.force_login(world.owner.user)  # not an ML lead: may look, not change
+    assert client.post(url, form).status_code == 403
+    client.force_login(world.lead.user)
+    page = client.get(url).content.decode()
+    assert 'name="slug"' not in page and "Delete" not in page
+    assert client.post(url, form).status_code == 302
+    world.safety.refresh_from_db()
+    assert world.safety.dataset_version == "v2"
+    event = AuditEvent.objects.get(action=AuditAction.BENCHMARK_CHANGED)
+    assert event.actor == world.lead.user and "dataset_version" in event.details["fields"]

@@ -1,0 +1,57 @@
+"""Admin pages for the configuration that decides who may do what.
+
+Handoff protocols (the state machine) with their criteria, roles and team relations are edited
+in the admin by ML leads only, and every add, change and delete lands in the audit trail in the
+same transaction as the edit (the admin's change and delete views are atomic).
+"""
+
+from django.db import transaction
+
+from mlteam.registry.audit import audit_config_change
+from mlteam.registry.enums import AuditAction
+from mlteam.roster.permissions import can_edit_roster
+
+
+class AuditedConfigAdminMixin:
+    audit_action = AuditAction.CONFIG_CHANGED
+
+    def audit_targets(self, obj) -> dict:
+        """The team or model the audit event is filed under (so their timelines show it)."""
+        return {}
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and can_edit_roster(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and can_edit_roster(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and can_edit_roster(request.user)
+
+    def save_related(self, request, form, formsets, change):
+        """After the inlines too, so one event covers the object and its criteria."""
+        super().save_related(request, form, formsets, change)
+        changed = [*form.changed_data]
+        changed += [fs.model._meta.verbose_name_plural for fs in formsets if fs.has_changed()]
+        if change and not changed:
+            return
+        self._record(request, form.instance, "changed" if change else "added", changed)
+
+    def delete_model(self, request, obj):
+        self._record(request, obj, "deleted", [])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():  # the bulk delete action is not atomic by itself
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+    def _record(self, request, obj, verb: str, changed: list[str]) -> None:
+        audit_config_change(
+            action=self.audit_action,
+            obj=obj,
+            verb=verb,
+            actor=request.user,
+            changed=changed,
+            **self.audit_targets(obj),
+        )
