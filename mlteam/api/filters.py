@@ -47,8 +47,8 @@ class IdFilter(filters.Filter):
 
 
 def check_moment(value: datetime) -> datetime:
-    """Refuse a time the database cannot store: ``9999-12-31T23:59-05:00`` is past the last
-    UTC moment, ``0001-01-01T00:00+05:00`` before the first (SQLite would overflow: a 500)."""
+    """The moment in UTC, or refused when the database cannot store it: ``9999-12-31T23:59-05:00``
+    is past the last UTC moment, ``0001-01-01T00:00+05:00`` before the first (a 500 otherwise)."""
     try:
         for zone in (UTC, timezone.get_current_timezone(), connection.timezone):
             if timezone.is_aware(value):
@@ -60,7 +60,9 @@ def check_moment(value: datetime) -> datetime:
             "This time is out of range; use a time between the years 0002 and 9998.",
             code="out_of_range",
         ) from None
-    return value
+    # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 (and Python) allow.
+    aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+    return aware.astimezone(UTC)
 
 
 class MomentField(IsoDateTimeField):
