@@ -54,16 +54,17 @@ class ModelAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
         actor = member_of(request.user)
         if actor is None:
             raise NotAllowed(
                 "no_roster_entry",
-                "You have no roster entry, so you cannot register models; "
+                "You have no roster entry, so you cannot register or edit models; "
                 "ask an ML lead to add you to a team.",
             )
+        if change:
+            changes = {name: form.cleaned_data[name] for name in ("task", "description")}
+            services.model_update(model=obj, actor=actor, changes=changes)
+            return
         data = form.cleaned_data
         model = services.model_create(
             name=data["name"],

@@ -34,6 +34,7 @@ class AuditAction(models.TextChoices):
     """What an AuditEvent records. Codes are stable: the API and exports use them."""
 
     MODEL_CREATED = "model.created", "Model created"
+    MODEL_UPDATED = "model.updated", "Model details changed"
     ARTIFACT_REGISTERED = "artifact.registered", "Version registered"
     ARTIFACT_TRANSITIONED = "artifact.transitioned", "Stage changed"
     PROMOTION_REQUESTED = "promotion.requested", "Promotion requested"

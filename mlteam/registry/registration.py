@@ -54,6 +54,20 @@ def _check_model_name(name: str) -> None:
         )
 
 
+def _clean_task(task: str, name: str) -> str:
+    task = (task or "").strip()
+    if not task:
+        raise InvalidInput(
+            "task_required",
+            f"Say what task '{name}' does (e.g. text-classification, ranking); a task is required.",
+        )
+    if len(task) > TASK_MAX:
+        raise InvalidInput(
+            "task_too_long", f"A task has at most {TASK_MAX} characters, e.g. text-classification."
+        )
+    return task
+
+
 def model_create(
     *,
     name: str,
@@ -70,16 +84,7 @@ def model_create(
     require_team_member(actor, team, "register models for it")
     name = name.strip().lower()
     _check_model_name(name)
-    task = (task or "").strip()
-    if not task:
-        raise InvalidInput(
-            "task_required",
-            f"Say what task '{name}' does (e.g. text-classification, ranking); a task is required.",
-        )
-    if len(task) > TASK_MAX:
-        raise InvalidInput(
-            "task_too_long", f"A task has at most {TASK_MAX} characters, e.g. text-classification."
-        )
+    task = _clean_task(task, name)
     if Model.objects.filter(name=name).exists():
         raise Conflict(
             "duplicate_model", f"A model named '{name}' already exists; pick another name."
@@ -101,6 +106,42 @@ def model_create(
             at=at,
             model=model,
             team=team,
+        )
+    return model
+
+
+def model_update(*, model: Model, actor: MLTeamMember, changes: dict) -> Model:
+    """Change a model's task or description (its name and owning team are fixed: URLs, the
+    API and pipelines use them). Side effects: AuditEvent ``model.updated`` naming the fields;
+    a change that changes nothing writes nothing.
+    """
+    require_team_member(actor, model.team, "edit this model")
+    unknown = sorted(set(changes) - {"task", "description"})
+    if unknown:
+        raise InvalidInput(
+            "not_editable",
+            f"{', '.join(unknown)} cannot be changed; only the task and description can.",
+        )
+    if "task" in changes:
+        changes = {**changes, "task": _clean_task(changes["task"], model.name)}
+    stored = Model.objects.get(pk=model.pk)  # a ModelForm may already have set the new values
+    changed = sorted(name for name, value in changes.items() if getattr(stored, name) != value)
+    if not changed:
+        return model
+    at = timezone.now()
+    with transaction.atomic():
+        for name in changed:
+            setattr(model, name, changes[name])
+        model.updated_at = at
+        model.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            action=AuditAction.MODEL_UPDATED,
+            summary=f"{actor} changed {', '.join(changed)} of model {model.name}",
+            actor=actor.user,
+            at=at,
+            model=model,
+            team=model.team,
+            details={"fields": changed},
         )
     return model
 

@@ -9,6 +9,7 @@ Registering models and versions lives in ``registration.py`` and is part of this
 __all__ = [
     "artifact_register",
     "model_create",
+    "model_update",
     "promotion_approve",
     "promotion_item_tick",
     "promotion_reject",
@@ -30,7 +31,7 @@ from .audit import audit_record
 from .enums import AuditAction, CriterionKind, PromotionState, Stage
 from .gates import checklist_evaluate
 from .models import ChecklistItem, HandoffProtocol, Model, ModelArtifact, PromotionRequest
-from .registration import artifact_register, model_create, require_team_member
+from .registration import artifact_register, model_create, model_update, require_team_member
 
 
 def protocols_from(stage: str):

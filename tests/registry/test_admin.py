@@ -213,7 +213,10 @@ def test_the_admin_refuses_to_add_a_model_without_a_roster_entry(client, world):
         follow=True,
     )
 
-    assert "You have no roster entry, so you cannot register models" in response.content.decode()
+    assert (
+        "You have no roster entry, so you cannot register or edit models"
+        in response.content.decode()
+    )
     assert (Model.objects.count(), AuditEvent.objects.count()) == before
 
 
@@ -232,3 +235,18 @@ def test_model_name_and_team_are_read_only_in_the_admin(client, world):
     world.model.refresh_from_db()
     assert (world.model.name, world.model.team) == ("intent-classifier", world.owner.team)
     assert (world.model.task, world.model.description) == ("ranking", "new words")
+    event = AuditEvent.objects.get(action=AuditAction.MODEL_UPDATED)
+    assert event.actor == world.lead.user and event.details["fields"] == ["description", "task"]
+
+
+def test_outsiders_cannot_edit_a_model_in_the_admin(client, world):
+    staff(client, world.outsider, "view_model", "change_model")
+    response = client.post(
+        f"/admin/registry/model/{world.model.pk}/change/",
+        {"task": "ranking", "description": "mine now"},
+        follow=True,
+    )
+    assert "Nothing was changed: Only members of Applied ML" in response.content.decode()
+    world.model.refresh_from_db()
+    assert world.model.task != "ranking" and world.model.description != "mine now"
+    assert not AuditEvent.objects.filter(action=AuditAction.MODEL_UPDATED).exists()

@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from mlteam.evals.selectors import artifact_eval_scores
 from mlteam.evals.services import eval_record
 from mlteam.registry import services
@@ -786,3 +786,33 @@ def test_artifacts_are_never_deleted(world):
     with pytest.raises(PermissionError):
         artifact.delete()
     assert ModelArtifact.objects.filter(pk=artifact.pk).exists()
+
+
+def test_model_update_changes_task_and_description_only(world):
+    model = services.model_update(
+        model=world.model, actor=world.owner, changes={"description": "Routes tickets."}
+    )
+    assert model.description == "Routes tickets."
+    event = AuditEvent.objects.get(action=AuditAction.MODEL_UPDATED)
+    assert event.details["fields"] == ["description"] and event.actor == world.owner.user
+    services.model_update(
+        model=model, actor=world.owner, changes={"description": "Routes tickets."}
+    )
+    assert AuditEvent.objects.filter(action=AuditAction.MODEL_UPDATED).count() == 1  # no-op
+
+
+@pytest.mark.parametrize(
+    ("actor", "changes", "code"),
+    [
+        ("outsider", {"description": "x"}, "not_team_member"),
+        ("owner", {"name": "renamed"}, "not_editable"),
+        ("owner", {"task": "  "}, "task_required"),
+        ("owner", {"task": "t" * 81}, "task_too_long"),
+    ],
+)
+def test_model_update_refusals_change_nothing(world, actor, changes, code):
+    before = (Model.objects.values().get(pk=world.model.pk), AuditEvent.objects.count())
+    with pytest.raises(DomainError) as error:
+        services.model_update(model=world.model, actor=getattr(world, actor), changes=changes)
+    assert error.value.code == code
+    assert (Model.objects.values().get(pk=world.model.pk), AuditEvent.objects.count()) == before
