@@ -160,8 +160,7 @@ class Panel:
     title: str
     lines: list[str]
     reference: str
-    band_y: float | None
-    band_h: float | None
+    bands: list[str]  # polygons of the target band over time (it may change, or be unset)
     last_x: float | None
     last_y: float | None
     last_label: str
@@ -216,12 +215,23 @@ def _polylines(shares: list[float | None]) -> list[str]:
     return lines
 
 
+def _band_polygons(bands: list[tuple[float, float] | None]) -> list[str]:
+    """One rectangle per stretch with the same target, from its first sample to the next
+    stretch (a step, as targets change at a moment), none where there was no target."""
+    polygons, n, start = [], len(bands), 0
+    for i in range(1, n + 1):
+        if i < n and bands[i] == bands[start]:
+            continue
+        if bands[start] is not None:
+            low, high = bands[start]
+            (x0, top), (x1, bottom) = _xy(start, n, high), _xy(min(i, n - 1), n, low)
+            polygons.append(f"{x0},{top} {x1},{top} {x1},{bottom} {x0},{bottom}")
+        start = i
+    return polygons
+
+
 def _panel(series: Series, overall: Series, title: str, start: datetime) -> Panel:
     latest, shares = series.latest, series.shares
-    band_y = band_h = None
-    if latest.target_share is not None:
-        band_y = PLOT_Y + (1 - latest.target_high) * PLOT_H
-        band_h = max(1.5, (latest.target_high - latest.target_low) * PLOT_H)
     known = [(i, s) for i, s in enumerate(shares) if s is not None]
     last_x = last_y = None
     if known:
@@ -237,8 +247,7 @@ def _panel(series: Series, overall: Series, title: str, start: datetime) -> Pane
         title=title,
         lines=_polylines(shares),
         reference=reference[0] if len(reference) == 1 else " ".join(reference),
-        band_y=band_y,
-        band_h=band_h,
+        bands=_band_polygons(series.bands),
         last_x=last_x,
         last_y=last_y,
         last_label=_pct(shares[-1]),

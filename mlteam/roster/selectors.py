@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from mlteam.registry.models import HandoffProtocol
+from mlteam.registry.enums import AuditAction
+from mlteam.registry.models import AuditEvent, HandoffProtocol
 
 from .enums import Orientation
 from .models import MLTeamMember, Role, RosterPeriod, Team
@@ -173,6 +174,8 @@ class Series:
     shares: list[float | None]
     totals: list[int]
     latest: RatioRow
+    # The team's target band (low, high) at each point, as it was then; None: no target then.
+    bands: list[tuple[float, float] | None] = field(default_factory=list)
 
 
 @dataclass
@@ -214,13 +217,47 @@ def ratio_history(
             line = counts[key][orientation]
             for i in range(first, stop):
                 line[i] += 1
-    return RatioHistory(
-        points=points,
-        overall=_series(None, counts[None], None),
-        teams=[
-            _series(team, counts[team.pk], counts.get(("embedded", team.pk))) for team in team_list
-        ],
-    )
+    bands = target_bands(points, team_list)
+    teams = []
+    for team in team_list:
+        series = _series(team, counts[team.pk], counts.get(("embedded", team.pk)))
+        series.bands = bands[team.pk]
+        teams.append(series)
+    return RatioHistory(points=points, overall=_series(None, counts[None], None), teams=teams)
+
+
+def target_bands(points: list[datetime], teams: list[Team]) -> dict[int, list]:
+    """Each team's target band at every point, replayed from the recorded target changes
+    (``roster.target_set`` events; one query), so a lowered target shows where it was lowered.
+    A team whose target predates the audit trail keeps its current band throughout."""
+    changes = defaultdict(list)
+    events = AuditEvent.objects.filter(
+        action=AuditAction.TARGET_SET, team__in=teams, at__lte=points[-1]
+    ).order_by("at", "id")
+    for team_id, at, details in events.values_list("team_id", "at", "details"):
+        changes[team_id].append((at, _band_of(details)))
+    bands = {}
+    for team in teams:
+        target = getattr(team, "orientation_target", None)
+        if not changes[team.pk]:
+            band = (target.low, target.high) if target is not None else None
+            bands[team.pk] = [band] * len(points)
+            continue
+        line, current, pending = [], None, iter(changes[team.pk])
+        upcoming = next(pending, None)
+        for point in points:
+            while upcoming is not None and upcoming[0] <= point:
+                current, upcoming = upcoming[1], next(pending, None)
+            line.append(current)
+        bands[team.pk] = line
+    return bands
+
+
+def _band_of(details: dict) -> tuple[float, float] | None:
+    if details.get("removed"):
+        return None
+    share, tolerance = float(details["target_research_share"]), float(details["tolerance"])
+    return max(0.0, share - tolerance), min(1.0, share + tolerance)
 
 
 def _series(team: Team | None, own: dict, guests: dict | None) -> Series:

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mlteam.roster import selectors, services
+from mlteam.roster import charts, selectors, services
 from mlteam.roster.enums import Orientation
 from mlteam.roster.models import MLTeamMember
 from tests.factories import ProtocolFactory, RoleFactory, TeamFactory
@@ -173,6 +173,38 @@ class TestHistory:
         assert host.shares[0] is None and host.shares[-1] == 1.0
         assert history.overall.totals[-1] == 4
         assert series.latest.outside_target and series.latest.status == "above"
+
+    def test_the_target_band_is_drawn_as_it_was_at_each_moment(self, team, other_team, join):
+        staff(join, team, 1, 1, at=day(0))
+        services.orientation_target_set(
+            team=team, target_share=0.5, tolerance=0.1, actor=None, at=day(10)
+        )
+        services.orientation_target_set(
+            team=team, target_share=0.3, tolerance=0.05, actor=None, at=day(200)
+        )
+        services.orientation_target_remove(team=team, actor=None, at=day(300))
+        services.orientation_target_set(
+            team=other_team, target_share=0.95, tolerance=0.1, actor=None, at=day(5)
+        )
+
+        history = selectors.ratio_history(end=day(350), months=12, step_days=7)
+        bands = dict(zip(history.points, history.teams[0].bands, strict=True))
+        assert history.teams[0].team == team
+
+        def at(moment):
+            return bands[max(p for p in history.points if p <= moment)]
+
+        assert at(day(9)) is None
+        assert at(day(17)) == pytest.approx((0.4, 0.6))
+        assert at(day(199)) == pytest.approx((0.4, 0.6))
+        assert at(day(207)) == pytest.approx((0.25, 0.35))
+        assert at(day(307)) is None and bands[day(350)] is None
+        other = next(s for s in history.teams if s.team == other_team)
+        assert other.bands[-1] == pytest.approx((0.85, 1.0))  # clipped at 100 %
+
+        chart = charts.history_chart(history)
+        panel = next(p for p in chart.panels if p.title == team.name)
+        assert len(panel.bands) == 2  # 0.4–0.6, then 0.25–0.35 (one shape per change)
 
     def test_history_matches_ratio_by_team_at_every_point(self, team, join):
         people = staff(join, team, 2, 2, at=day(3))
