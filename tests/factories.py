@@ -146,5 +146,6 @@ def card_fill(card: ModelCard) -> ModelCard:
 
     for field, heading in REQUIRED_SECTIONS:
         setattr(card, field, f"{heading} text.")
+    card.risk_rating = card.risk_rating or "medium"
     card.save()
     return card

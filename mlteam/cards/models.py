@@ -57,8 +57,17 @@ class ModelCard(models.Model):
 
     @property
     def missing_sections(self) -> list[str]:
-        """Headings of required sections that are still empty (what "card complete" checks)."""
-        return [heading for field, heading in REQUIRED_SECTIONS if not getattr(self, field).strip()]
+        """Headings of required sections that are still empty (what "card complete" checks).
+
+        Limitations and risks need their risk rating too: it is what a product team reads first.
+        """
+        missing = []
+        for field, heading in REQUIRED_SECTIONS:
+            if not getattr(self, field).strip():
+                missing.append(heading)
+            if field == "limitations_and_risks" and not self.risk_rating:
+                missing.append("Risk rating")
+        return missing
 
     @property
     def is_complete(self) -> bool:

@@ -90,10 +90,17 @@ def test_the_card_complete_gate_reads_missing_sections(world):
     criterion = GateCriterion.objects.get(kind=CriterionKind.CARD_COMPLETE)
     (check,) = criteria_evaluate(card.artifact, [criterion])
     assert not check.satisfied
-    assert check.missing_sections == [heading for _, heading in REQUIRED_SECTIONS]
+    headings = [heading for _, heading in REQUIRED_SECTIONS]
+    risks = headings.index("Limitations and risks") + 1
+    assert check.missing_sections == [*headings[:risks], "Risk rating", *headings[risks:]]
 
     changes = {name: f"{heading} text" for name, heading in REQUIRED_SECTIONS}
     card_update(card=card, actor=world.owner, changes=changes | {"contact": ""})
+    card.artifact.refresh_from_db()
+    (check,) = criteria_evaluate(card.artifact, [criterion])
+    assert check.missing_sections == ["Risk rating", "Contact"]  # limitations need their rating
+
+    card_update(card=card, actor=world.owner, changes={"risk_rating": "low"})
     card.artifact.refresh_from_db()
     (check,) = criteria_evaluate(card.artifact, [criterion])
     assert check.missing_sections == ["Contact"]
