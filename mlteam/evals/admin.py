@@ -1,15 +1,14 @@
-from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
+from django.contrib import admin
 
-from mlteam.core.errors import DomainError
-from mlteam.roster.permissions import can_edit_roster, member_of
+from mlteam.core.admin_mixins import DomainErrorsAsMessagesMixin, MLLeadEditsMixin
+from mlteam.roster.permissions import member_of
 
 from .models import Benchmark, EvalResult
 from .services import BENCHMARK_FIELDS, benchmark_create, benchmark_update
 
 
 @admin.register(Benchmark)
-class BenchmarkAdmin(admin.ModelAdmin):
+class BenchmarkAdmin(MLLeadEditsMixin, DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     """ML leads manage the shared benchmarks through the same services as /benchmarks/; they are
     never deleted (results and gate criteria refer to them) and the slug never changes."""
 
@@ -30,12 +29,6 @@ class BenchmarkAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["slug"] if obj else []
 
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and can_edit_roster(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and can_edit_roster(request.user)
-
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -48,13 +41,6 @@ class BenchmarkAdmin(admin.ModelAdmin):
             )
         else:
             obj.pk = benchmark_create(actor=actor, slug=form.cleaned_data["slug"], **values).pk
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as error:  # the admin's atomic block has rolled everything back
-            self.message_user(request, f"Nothing was changed: {error.message}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(EvalResult)

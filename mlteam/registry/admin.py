@@ -3,9 +3,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.http import HttpResponseRedirect
 
-from mlteam.core.admin_audit import AuditedConfigAdminMixin
+from mlteam.core.admin_mixins import AuditedConfigAdminMixin, DomainErrorsAsMessagesMixin
 from mlteam.core.errors import DomainError, NotAllowed
 from mlteam.roster.permissions import member_of
 
@@ -23,7 +22,7 @@ from .models import (
 
 
 @admin.register(Model)
-class ModelAdmin(admin.ModelAdmin):
+class ModelAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     """Models are registered through ``model_create`` (team check, slug name, audit event) and
     never deleted: their versions and audit rows point at them. Name and team are fixed."""
 
@@ -45,13 +44,6 @@ class ModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as error:  # the admin's atomic block has rolled everything back
-            self.message_user(request, f"Nothing was changed: {error.message}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         actor = member_of(request.user)

@@ -7,10 +7,13 @@ the members it lists, so it follows the filters and the search.
 """
 
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 
-from mlteam.core.admin_audit import AuditedConfigAdminMixin
+from mlteam.core.admin_mixins import (
+    AuditedConfigAdminMixin,
+    DomainErrorsAsMessagesMixin,
+    MLLeadEditsMixin,
+)
 from mlteam.core.errors import DomainError
 
 from . import charts, selectors, services
@@ -28,24 +31,8 @@ from .models import (
 from .permissions import can_edit_roster
 
 
-class RosterEditMixin:
+class RosterEditMixin(MLLeadEditsMixin, DomainErrorsAsMessagesMixin):
     """Only ML leads (and superusers) edit; a refusal from a service becomes a message."""
-
-    def has_add_permission(self, request, *args):
-        return super().has_add_permission(request, *args) and can_edit_roster(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and can_edit_roster(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and can_edit_roster(request.user)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as error:  # the admin's atomic block has rolled everything back
-            self.message_user(request, f"Nothing was changed: {error.message}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 def ratio_svg(rows, overall=None, *, chart_id: str, caption: str) -> str:

@@ -1,23 +1,32 @@
-"""Admin pages for the configuration that decides who may do what.
-
-Handoff protocols (the state machine) with their criteria, roles and team relations are edited
-in the admin by ML leads only, and every add, change and delete lands in the audit trail in the
-same transaction as the edit (the admin's change and delete views are atomic).
+"""What the admin pages share: ML-lead-only editing, domain refusals shown as messages, and
+audited configuration (handoff protocols with their criteria, roles, team relations), whose
+every add, change and delete lands in the audit trail in the same transaction as the edit (the
+admin's change and delete views are atomic).
 """
 
+from django.contrib import messages
 from django.db import transaction
+from django.http import HttpResponseRedirect
 
+from mlteam.core.errors import DomainError
 from mlteam.registry.audit import audit_config_change
 from mlteam.registry.enums import AuditAction
 from mlteam.roster.permissions import can_edit_roster
 
 
-class AuditedConfigAdminMixin:
-    audit_action = AuditAction.CONFIG_CHANGED
+class DomainErrorsAsMessagesMixin:
+    """A service's refusal during a save becomes a message on the same page, not a 500."""
 
-    def audit_targets(self, obj) -> dict:
-        """The team or model the audit event is filed under (so their timelines show it)."""
-        return {}
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:  # the admin's atomic block has rolled everything back
+            self.message_user(request, f"Nothing was changed: {error.message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class MLLeadEditsMixin:
+    """Everyone with admin access may look; only ML leads (and superusers) add, change, delete."""
 
     def has_add_permission(self, request, *args):
         return super().has_add_permission(request, *args) and can_edit_roster(request.user)
@@ -27,6 +36,14 @@ class AuditedConfigAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and can_edit_roster(request.user)
+
+
+class AuditedConfigAdminMixin(MLLeadEditsMixin):
+    audit_action = AuditAction.CONFIG_CHANGED
+
+    def audit_targets(self, obj) -> dict:
+        """The team or model the audit event is filed under (so their timelines show it)."""
+        return {}
 
     def save_related(self, request, form, formsets, change):
         """After the inlines too, so one event covers the object and its criteria."""
