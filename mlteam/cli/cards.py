@@ -1,0 +1,92 @@
+"""``mlteam card export|import``: move a version's model card as a Hugging Face README.md or
+JSON."""
+
+from pathlib import Path
+
+import click
+
+from . import output
+from .base import Settings, json_option, pass_settings, segment
+from .client import BadUsage
+
+
+@click.group()
+def card():
+    """Export and import model cards (Hugging Face README.md or JSON)."""
+
+
+@card.command("export")
+@click.argument("name")
+@click.argument("version", type=int)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json"]),
+    help="md (Hugging Face README.md; the default) or json (the default with --json).",
+)
+@click.option(
+    "--output",
+    "-o",
+    "target",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file (default: stdout).",
+)
+@json_option
+@pass_settings
+def card_export(s: Settings, name, version, fmt, target):
+    """Write NAME VERSION's card as Markdown (with YAML front matter) or JSON."""
+    if s.json and fmt == "md":
+        raise click.UsageError("--json exports the card as JSON; drop --json or --format md.")
+    fmt = fmt or ("json" if s.json else "md")
+    response = s.api.request(
+        "GET",
+        f"models/{segment(name)}/versions/{version}/card/",
+        params={"format": fmt},
+        expect="text/markdown" if fmt == "md" else "application/json",
+    )
+    text = response.text if fmt == "md" else output.json_text(s.api.json(response)) + "\n"
+    if target:
+        try:
+            Path(target).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise BadUsage(f"cannot write {target}: {error.strerror or error}.") from None
+        click.echo(f"Wrote {target}.", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@card.command("import")
+@click.argument("name")
+@click.argument("version", type=int)
+@click.argument("file", type=click.File("rb"))
+@json_option
+@pass_settings
+def card_import(s: Settings, name, version, file):
+    """Import a Hugging Face README.md (FILE, or - for stdin) onto NAME VERSION's card."""
+    raw = file.read()
+    try:
+        text = raw.decode("utf-8-sig")  # a byte order mark is not part of the card
+    except UnicodeDecodeError as error:
+        raise BadUsage(
+            f"{file.name} is not UTF-8 text (byte 0x{raw[error.start]:02x} at offset "
+            f"{error.start}); save it as UTF-8 and import it again."
+        ) from None
+    response = s.api.request(
+        "PUT",
+        f"models/{segment(name)}/versions/{version}/card/",
+        content=text.encode("utf-8"),
+        headers={"Content-Type": "text/markdown; charset=utf-8"},
+    )
+    body = s.api.json(response)
+    if s.json:
+        return output.emit_json(body)
+    changed = ", ".join(body["changed_sections"]) or "nothing"
+    click.echo(f"Imported the card of {name} v{version}; changed: {changed}.")
+    for note in body["import_notes"]:
+        click.echo(f"  note: {note}")
+    if body["missing_sections"]:
+        click.echo("Still missing: " + ", ".join(body["missing_sections"]))
+    return None
+
+
+# -- roster ---------------------------------------------------------------------------------------

@@ -1,0 +1,156 @@
+"""``mlteam promote`` and ``mlteam promotions …``: request a promotion, then tick, approve,
+reject or withdraw it, exactly as a gate owner would on the promotion page."""
+
+import click
+
+from . import output
+from .base import STAGES_HINT, Settings, json_option, pass_settings, segment
+
+
+def show_promotion(s: Settings, body: dict, headline: str) -> None:
+    if s.json:
+        return output.emit_json(body)
+    click.echo(headline)
+    output.table(
+        body["checklist"],
+        [
+            ("item", "item"),
+            ("kind", "kind"),
+            ("ok", "satisfied"),
+            ("statement", "statement"),
+            ("evaluation", "explanation"),
+        ],
+        empty="(no checklist items)",
+    )
+    return None
+
+
+def describe(body: dict) -> str:
+    return (
+        f"#{body['id']} {body['model']} v{body['version']} {body['from_stage']} → "
+        f"{body['to_stage']}: {body['state']} (signed by a holder of {body['responsible_role']})"
+    )
+
+
+@click.command()
+@click.argument("name")
+@click.argument("version", type=int)
+@click.option("--to", "to_stage", required=True, help=f"Target stage: {STAGES_HINT}.")
+@click.option("--note", default="")
+@json_option
+@pass_settings
+def promote(s: Settings, name, version, to_stage, note):
+    """Request a promotion of NAME VERSION through the matching handoff gate."""
+    body = s.api.post(
+        f"models/{segment(name)}/versions/{version}/promotions/",
+        {"to_stage": to_stage, "note": note},
+    )
+    show_promotion(s, body, "Requested " + describe(body))
+
+
+@click.group()
+def promotions():
+    """Your inbox, checklists and sign-offs."""
+
+
+@promotions.command("list")
+@click.option("--mine", is_flag=True, help="Requests you made.")
+@click.option("--waiting", is_flag=True, help="Pending requests waiting for your sign-off.")
+@click.option("--state", help="pending, approved, rejected or withdrawn.")
+@click.option("--model", help="Only this model.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@json_option
+@pass_settings
+def promotions_list(s: Settings, mine, waiting, state, model, limit):
+    """Promotion requests, newest first."""
+    if mine and waiting:
+        raise click.UsageError("Use either --mine or --waiting, not both.")
+    rows = list(
+        s.api.pages(
+            "promotions/",
+            limit,
+            mine=mine and "true",
+            waiting=waiting and "true",
+            state=state,
+            model=model,
+        )
+    )
+    if s.json:
+        return output.emit_json(rows)
+    for row in rows:
+        row["transition"] = f"{row['from_stage']} → {row['to_stage']}"
+    output.table(
+        rows,
+        [
+            ("id", "id"),
+            ("model", "model"),
+            ("version", "version"),
+            ("transition", "transition"),
+            ("state", "state"),
+            ("signed by", "responsible_role"),
+            ("requested by", "requested_by"),
+        ],
+    )
+
+
+@promotions.command("show")
+@click.argument("promotion_id", type=int)
+@json_option
+@pass_settings
+def promotions_show(s: Settings, promotion_id):
+    """A request with its checklist evaluated."""
+    body = s.api.get(f"promotions/{promotion_id}/")
+    show_promotion(s, body, describe(body))
+
+
+@promotions.command("check")
+@click.argument("promotion_id", type=int)
+@click.argument("item", type=int)
+@click.option("--evidence", default="", help="A sentence or a link (required to tick).")
+@click.option("--untick", is_flag=True, help="Remove your sign-off instead.")
+@json_option
+@pass_settings
+def promotions_check(s: Settings, promotion_id, item, evidence, untick):
+    """Sign manual checklist ITEM of a request, with evidence (gate owners)."""
+    body = s.api.post(
+        f"promotions/{promotion_id}/checks/{item}/", {"evidence": evidence, "ticked": not untick}
+    )
+    show_promotion(
+        s, body, f"{'Unsigned' if untick else 'Signed'} item {item} of " + describe(body)
+    )
+
+
+@promotions.command("approve")
+@click.argument("promotion_id", type=int)
+@click.option("--note", default="")
+@json_option
+@pass_settings
+def promotions_approve(s: Settings, promotion_id, note):
+    """Approve a request: the version moves stage at once (gate owners)."""
+    body = s.api.post(f"promotions/{promotion_id}/approve/", {"note": note})
+    show_promotion(s, body, "Approved " + describe(body))
+
+
+@promotions.command("reject")
+@click.argument("promotion_id", type=int)
+@click.option("--reason", required=True, help="Why (required).")
+@json_option
+@pass_settings
+def promotions_reject(s: Settings, promotion_id, reason):
+    """Reject a request with a reason (gate owners)."""
+    body = s.api.post(f"promotions/{promotion_id}/reject/", {"reason": reason})
+    show_promotion(s, body, "Rejected " + describe(body))
+
+
+@promotions.command("withdraw")
+@click.argument("promotion_id", type=int)
+@click.option("--note", default="")
+@json_option
+@pass_settings
+def promotions_withdraw(s: Settings, promotion_id, note):
+    """Take back a request you made."""
+    body = s.api.post(f"promotions/{promotion_id}/withdraw/", {"note": note})
+    show_promotion(s, body, "Withdrew " + describe(body))
+
+
+# -- cards ----------------------------------------------------------------------------------------
