@@ -76,19 +76,22 @@ class PromotionTick(generics.GenericAPIView):
         return promotion_detail_response(pk)
 
 
+def decide(request, pk: int, serializer_class, service, field: str) -> Response:
+    """Approve, reject or withdraw: parse the body, call the engine, answer the new state."""
+    promotion = promotion_or_404(pk)
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    service(request=promotion, actor=acting_member(request), **{field: data.validated_data[field]})
+    return promotion_detail_response(pk)
+
+
 class PromotionApprove(generics.GenericAPIView):
     serializer_class = s.NoteSerializer
 
     @extend_schema(request=s.NoteSerializer, responses={200: s.PromotionDetailSerializer})
     def post(self, request, pk: int):
         """Approve: the version moves stage at once (the previous production one is deprecated)."""
-        promotion = promotion_or_404(pk)
-        data = s.NoteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.promotion_approve(
-            request=promotion, actor=acting_member(request), note=data.validated_data["note"]
-        )
-        return promotion_detail_response(pk)
+        return decide(request, pk, s.NoteSerializer, services.promotion_approve, "note")
 
 
 class PromotionReject(generics.GenericAPIView):
@@ -97,13 +100,7 @@ class PromotionReject(generics.GenericAPIView):
     @extend_schema(request=s.RejectSerializer, responses={200: s.PromotionDetailSerializer})
     def post(self, request, pk: int):
         """Turn the request down; a reason is required. The version stays where it is."""
-        promotion = promotion_or_404(pk)
-        data = s.RejectSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.promotion_reject(
-            request=promotion, actor=acting_member(request), reason=data.validated_data["reason"]
-        )
-        return promotion_detail_response(pk)
+        return decide(request, pk, s.RejectSerializer, services.promotion_reject, "reason")
 
 
 class PromotionWithdraw(generics.GenericAPIView):
@@ -112,10 +109,4 @@ class PromotionWithdraw(generics.GenericAPIView):
     @extend_schema(request=s.NoteSerializer, responses={200: s.PromotionDetailSerializer})
     def post(self, request, pk: int):
         """The requester (or an ML lead) takes a pending request back."""
-        promotion = promotion_or_404(pk)
-        data = s.NoteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.promotion_withdraw(
-            request=promotion, actor=acting_member(request), note=data.validated_data["note"]
-        )
-        return promotion_detail_response(pk)
+        return decide(request, pk, s.NoteSerializer, services.promotion_withdraw, "note")
