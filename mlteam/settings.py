@@ -49,13 +49,17 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "mlteam.core",
+    # Layers, bottom to top (DEVELOPERS.md; `lint-imports` enforces them).
+    "mlteam.kernel",
     "mlteam.roster",
-    "mlteam.registry",
-    "mlteam.cards",
     "mlteam.evals",
+    "mlteam.cards",
     "mlteam.tracking",
+    "mlteam.registry",
     "mlteam.api",
+    "mlteam.web",
+    "mlteam.backoffice",
+    "mlteam.site",
 ]
 
 MIDDLEWARE = [
@@ -68,9 +72,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "mlteam.core.middleware.LoginRequiredMiddleware",
-    "mlteam.core.middleware.HtmxLoginRedirectMiddleware",
-    "mlteam.core.middleware.ContentSecurityPolicyMiddleware",
+    "mlteam.kernel.middleware.LoginRequiredMiddleware",
+    "mlteam.kernel.middleware.HtmxLoginRedirectMiddleware",
+    "mlteam.kernel.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "mlteam.urls"
@@ -86,7 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "mlteam.core.context_processors.navigation",
+                "mlteam.site.context_processors.navigation",
             ],
         },
     },
@@ -171,7 +175,7 @@ SPECTACULAR_SETTINGS = {
     # Like every page and endpoint, the schema and docs need a login or a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {
-        "StageEnum": "mlteam.registry.enums.Stage",
+        "StageEnum": "mlteam.kernel.enums.Stage",
         "PromotionStateEnum": "mlteam.registry.enums.PromotionState",
         "CriterionKindEnum": "mlteam.registry.enums.CriterionKind",
         "TeamKindEnum": "mlteam.roster.enums.TeamKind",

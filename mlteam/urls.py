@@ -7,12 +7,12 @@ admin.site.index_title = "Registry, roster and gates"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", include("mlteam.core.urls")),
-    path("", include("mlteam.registry.urls")),
-    path("", include("mlteam.roster.urls")),
-    path("", include("mlteam.cards.urls")),
-    path("", include("mlteam.evals.urls")),
-    path("", include("mlteam.tracking.urls")),
+    path("", include("mlteam.site.urls")),
+    path("", include("mlteam.web.registry.urls")),
+    path("", include("mlteam.web.roster.urls")),
+    path("", include("mlteam.web.cards.urls")),
+    path("", include("mlteam.web.evals.urls")),
+    path("", include("mlteam.web.tracking.urls")),
     # /api/v1/ (REST), /api/schema/ (OpenAPI), /api/docs/ (Swagger UI), /account/tokens/
     path("", include("mlteam.api.urls")),
 ]

@@ -8,4 +8,4 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         # Registers the OpenAPI description of the token authentication with drf-spectacular.
-        from . import authentication  # noqa: F401
+        from mlteam.api import authentication  # noqa: F401

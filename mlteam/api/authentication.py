@@ -4,7 +4,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .services import token_find, token_touch
+from mlteam.api.services import token_find, token_touch
 
 KEYWORDS = {"bearer", "token"}
 

@@ -10,7 +10,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from mlteam.core.errors import DomainError
+from mlteam.kernel.errors import DomainError
 
 CODES = {
     exceptions.NotAuthenticated: "not_authenticated",

@@ -12,14 +12,10 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 from mlteam.evals.models import Benchmark, EvalResult
-from mlteam.registry.enums import PromotionState, Stage
-from mlteam.registry.models import (
-    AuditEvent,
-    HandoffProtocol,
-    Model,
-    ModelArtifact,
-    PromotionRequest,
-)
+from mlteam.kernel.enums import Stage
+from mlteam.kernel.models import AuditEvent
+from mlteam.registry.enums import PromotionState
+from mlteam.registry.models import HandoffProtocol, Model, ModelArtifact, PromotionRequest
 from mlteam.registry.selectors import promotions_waiting_for
 from mlteam.roster.enums import Orientation, TeamKind
 from mlteam.roster.models import MLTeamMember, Team

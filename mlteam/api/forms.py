@@ -1,6 +1,6 @@
 from django import forms
 
-from .services import DEFAULT_DAYS
+from mlteam.api.services import DEFAULT_DAYS
 
 LIFETIMES = [(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "1 year")]
 

@@ -4,11 +4,10 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mlteam.core.errors import DomainError
-
-from . import services
-from .forms import TokenForm
-from .models import ApiToken
+from mlteam.api import services
+from mlteam.api.forms import TokenForm
+from mlteam.api.models import ApiToken
+from mlteam.kernel.errors import DomainError
 
 
 @require_http_methods(["GET", "POST"])

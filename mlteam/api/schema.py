@@ -3,9 +3,9 @@
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
-from .errors import ErrorSerializer
-from .pagination import ORDERING_PARAM, ordering_choices
-from .renderers import MarkdownRenderer
+from mlteam.api.errors import ErrorSerializer
+from mlteam.api.pagination import ORDERING_PARAM, ordering_choices
+from mlteam.api.renderers import MarkdownRenderer
 
 ERROR_DESCRIPTIONS = {
     "400": "Bad input: `invalid` (with per-field messages) or a domain code like `unknown_stage`.",

@@ -4,9 +4,10 @@ request, however many rows a page shows."""
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from mlteam.evals.models import Benchmark, EvalResult
-from mlteam.registry.enums import PromotionState, Stage
+from mlteam.kernel.enums import Stage
+from mlteam.kernel.models import AuditEvent
+from mlteam.registry.enums import PromotionState
 from mlteam.registry.models import (
-    AuditEvent,
     GateCriterion,
     HandoffProtocol,
     Model,

@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
-
-from .models import ApiToken
+from mlteam.api.models import ApiToken
+from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
 
 TOKEN_PREFIX = "mlt"
 DEFAULT_DAYS = 90

@@ -3,9 +3,9 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import pages
-from .views import catalogue, docs, events, promotions, registry, roster, tracking
-from .views.cards import CardView
+from mlteam.api import pages
+from mlteam.api.views import catalogue, docs, events, promotions, registry, roster, tracking
+from mlteam.api.views.cards import CardView
 
 app_name = "api"
 

@@ -15,12 +15,8 @@ import yaml
 from django.db import transaction
 from django.utils.text import slugify
 
-from mlteam.evals.selectors import latest_results_by_benchmark
-from mlteam.registry.audit import audit_record
-from mlteam.registry.enums import AuditAction
-
-from .enums import RiskRating
-from .importing import (
+from mlteam.cards.enums import RiskRating
+from mlteam.cards.importing import (
     EVAL_HEADING,
     EVAL_KEY,
     MARKER,
@@ -28,8 +24,11 @@ from .importing import (
     encode_section,
     section_marker,
 )
-from .models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS, ModelCard
-from .services import SECTION_FIELDS, card_clean_changes, card_require_editor
+from mlteam.cards.models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS, ModelCard
+from mlteam.cards.services import SECTION_FIELDS, card_clean_changes, card_require_editor
+from mlteam.evals.selectors import latest_results_by_benchmark
+from mlteam.kernel.audit import audit_record
+from mlteam.kernel.enums import AuditAction
 
 SECTIONS = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
 HEADING_OF = dict(SECTIONS)

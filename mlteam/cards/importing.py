@@ -19,17 +19,16 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from mlteam.core.errors import InvalidInput
-
-from .enums import RiskRating
-from .models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS
-from .readme import (
+from mlteam.cards.enums import RiskRating
+from mlteam.cards.models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS
+from mlteam.cards.readme import (
     ATX_HEADING,
     heading_key,
     split_blocks,
     split_front_matter,
     strip_template_noise,
 )
+from mlteam.kernel.errors import InvalidInput
 
 MARKER = "mlteam"
 EVAL_HEADING = "Evaluation results"

@@ -5,7 +5,7 @@ Evaluation scores are deliberately absent: the card shows the recorded eval resu
 
 from django.db import models
 
-from .enums import RiskRating
+from mlteam.cards.enums import RiskRating
 
 # (field name, heading) in reading order; every one is required for a card to be complete.
 REQUIRED_SECTIONS: list[tuple[str, str]] = [

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from mlteam.core.errors import InvalidInput
+from mlteam.kernel.errors import InvalidInput
 
 MAX_IMPORT_CHARS = 1_000_000
 ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")

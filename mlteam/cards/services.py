@@ -7,14 +7,13 @@ from datetime import datetime
 
 from django.db import transaction
 
-from mlteam.core.errors import InvalidInput, NotAllowed
-from mlteam.registry.audit import audit_record
-from mlteam.registry.enums import AuditAction
+from mlteam.cards.enums import RiskRating
+from mlteam.cards.models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS, ModelCard
+from mlteam.kernel.audit import audit_record
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.errors import InvalidInput, NotAllowed
 from mlteam.roster.models import MLTeamMember
 from mlteam.roster.permissions import can_work_on_model_of
-
-from .enums import RiskRating
-from .models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS, ModelCard
 
 SECTION_FIELDS = [name for name, _ in REQUIRED_SECTIONS + OPTIONAL_SECTIONS]
 CARRIED_OVER = [*SECTION_FIELDS, "risk_rating", "tags"]

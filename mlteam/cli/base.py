@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import click
 
-from .client import Api
+from mlteam.cli.client import Api
 
 STAGES_HINT = "experimental, staging, production or deprecated"
 

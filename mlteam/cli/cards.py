@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from . import output
-from .base import Settings, json_option, pass_settings, segment
-from .client import BadUsage
+from mlteam.cli import output
+from mlteam.cli.base import Settings, json_option, pass_settings, segment
+from mlteam.cli.client import BadUsage
 
 
 @click.group()

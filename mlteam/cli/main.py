@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from . import cards, output, promotions
-from .base import Settings, json_option, pass_settings, segment
+from mlteam.cli import cards, output, promotions
+from mlteam.cli.base import Settings, json_option, pass_settings, segment
 
 
 @click.group()

@@ -3,8 +3,8 @@ reject or withdraw it, exactly as a gate owner would on the promotion page."""
 
 import click
 
-from . import output
-from .base import STAGES_HINT, Settings, json_option, pass_settings, segment
+from mlteam.cli import output
+from mlteam.cli.base import STAGES_HINT, Settings, json_option, pass_settings, segment
 
 
 def show_promotion(s: Settings, body: dict, headline: str) -> None:

@@ -6,13 +6,10 @@ walks the ``(artifact, benchmark, -recorded_at, -id)`` index, so it stays a sing
 query however many results there are.
 """
 
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, Window
+from django.db.models import F, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import Rank
 
-from mlteam.registry.enums import CriterionKind
-from mlteam.registry.models import GateCriterion
-
-from .models import Benchmark, EvalResult
+from mlteam.evals.models import Benchmark, EvalResult
 
 
 def latest_results_by_benchmark(artifact, benchmark_ids=None) -> dict[int, EvalResult]:
@@ -37,32 +34,6 @@ def artifact_result_history(artifact) -> QuerySet[EvalResult]:
         EvalResult.objects.filter(artifact=artifact)
         .select_related("benchmark", "recorded_by__user", "run")
         .order_by("-recorded_at", "-id")
-    )
-
-
-def active_metric_criteria() -> QuerySet[GateCriterion]:
-    """Metric criteria of the active protocols: the thresholds the gates apply today."""
-    return (
-        GateCriterion.objects.filter(kind=CriterionKind.METRIC, protocol__active=True)
-        .select_related("protocol", "benchmark")
-        .order_by("protocol__from_stage", "position", "id")
-    )
-
-
-def benchmark_gate_criteria() -> dict[int, list[GateCriterion]]:
-    """Active metric criteria grouped by benchmark id (one query)."""
-    grouped: dict[int, list[GateCriterion]] = {}
-    for criterion in active_metric_criteria():
-        grouped.setdefault(criterion.benchmark_id, []).append(criterion)
-    return grouped
-
-
-def benchmarks_catalogue() -> QuerySet[Benchmark]:
-    """Benchmarks with their owner team and the active gates that use them (two queries)."""
-    return (
-        Benchmark.objects.select_related("owner_team")
-        .prefetch_related(Prefetch("criteria", queryset=active_metric_criteria(), to_attr="gates"))
-        .order_by("name")
     )
 
 

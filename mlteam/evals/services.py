@@ -7,13 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
-from mlteam.registry.audit import audit_record
-from mlteam.registry.enums import AuditAction
+from mlteam.evals.models import Benchmark, EvalResult
+from mlteam.kernel.audit import audit_record
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
 from mlteam.roster.models import MLTeamMember
 from mlteam.roster.permissions import can_work_on_model_of, is_ml_lead
-
-from .models import Benchmark, EvalResult
 
 
 def parse_score(raw) -> float:

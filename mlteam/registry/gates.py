@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 
 from mlteam.cards.models import ModelCard
 from mlteam.evals.selectors import latest_results_by_benchmark
-
-from .enums import Comparator, CriterionKind
-from .models import ChecklistItem, GateCriterion, ModelArtifact, PromotionRequest
+from mlteam.registry.enums import Comparator, CriterionKind
+from mlteam.registry.models import ChecklistItem, GateCriterion, ModelArtifact, PromotionRequest
 
 COMPARE = {
     Comparator.GTE: operator.ge,

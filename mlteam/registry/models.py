@@ -4,13 +4,13 @@
 ``HandoffProtocol`` rows *is* the lifecycle state machine.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .enums import AuditAction, Comparator, CriterionKind, PromotionState, Stage
+from mlteam.kernel.enums import Stage
+from mlteam.registry.enums import Comparator, CriterionKind, PromotionState
 
 
 class Model(models.Model):
@@ -265,66 +265,3 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.statement
-
-
-class AuditEvent(models.Model):
-    """Append-only record of every state change: who, what, when, from/to, details.
-
-    Rows are never updated or deleted (``save`` refuses updates; on PostgreSQL a trigger refuses
-    UPDATE, DELETE and TRUNCATE). Subject foreign keys are denormalised so timelines are one query.
-    """
-
-    at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="audit_events",
-    )
-    action = models.CharField(max_length=40, choices=AuditAction.choices, db_index=True)
-    from_state = models.CharField(max_length=40, blank=True)
-    to_state = models.CharField(max_length=40, blank=True)
-    summary = models.CharField(max_length=300)
-    details = models.JSONField(default=dict, blank=True)
-    model = models.ForeignKey(
-        Model, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="events"
-    )
-    artifact = models.ForeignKey(
-        ModelArtifact, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="events"
-    )
-    promotion = models.ForeignKey(
-        PromotionRequest, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="events"
-    )
-    member = models.ForeignKey(
-        "roster.MLTeamMember",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        related_name="events",
-    )
-    team = models.ForeignKey(
-        "roster.Team", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="events"
-    )
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [
-            # The admin, the dashboard and the API list the trail newest first.
-            models.Index(fields=["-at", "-id"], name="auditevent_newest_first"),
-            models.Index(fields=["artifact", "at"]),
-            models.Index(fields=["model", "action", "at"]),
-            models.Index(fields=["member", "at"]),
-            models.Index(fields=["team", "at"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise PermissionError("Audit events are append-only; they cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit events are append-only; they cannot be deleted.")

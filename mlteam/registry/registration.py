@@ -13,14 +13,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from mlteam.cards.services import card_start_for_artifact
-from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.kernel.audit import audit_record
+from mlteam.kernel.enums import AuditAction, Stage
+from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.registry.models import Model, ModelArtifact
 from mlteam.roster.models import MLTeamMember, Team
 from mlteam.roster.permissions import can_work_on_model_of
 from mlteam.tracking.models import Run
-
-from .audit import audit_record
-from .enums import AuditAction, Stage
-from .models import Model, ModelArtifact
 
 
 def require_team_member(actor: MLTeamMember, team: Team, doing: str) -> None:

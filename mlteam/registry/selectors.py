@@ -3,17 +3,16 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.evals.selectors import latest_results_by_benchmark
-from mlteam.roster.models import MLTeamMember, ModelConsumer
-
-from .enums import AuditAction, CriterionKind, PromotionState, Stage
-from .gates import ItemCheck, checklist_evaluate, criteria_evaluate
-from .models import (
-    AuditEvent,
+from mlteam.kernel.enums import AuditAction, Stage
+from mlteam.kernel.models import AuditEvent
+from mlteam.registry.enums import CriterionKind, PromotionState
+from mlteam.registry.gates import ItemCheck, checklist_evaluate, criteria_evaluate
+from mlteam.registry.models import (
     ChecklistItem,
     GateCriterion,
     HandoffProtocol,
@@ -21,6 +20,7 @@ from .models import (
     ModelArtifact,
     PromotionRequest,
 )
+from mlteam.roster.models import MLTeamMember, ModelConsumer
 
 
 def artifact_timeline(artifact: ModelArtifact) -> QuerySet[AuditEvent]:
@@ -311,3 +311,60 @@ def _approval_blocker(request: PromotionRequest, member: MLTeamMember, checks: l
             f"'{c.item.statement}'" for c in open_items
         )
     return ""
+
+
+def active_metric_criteria() -> QuerySet[GateCriterion]:
+    """Metric criteria of the active protocols: the thresholds the gates apply today."""
+    return (
+        GateCriterion.objects.filter(kind=CriterionKind.METRIC, protocol__active=True)
+        .select_related("protocol", "benchmark")
+        .order_by("protocol__from_stage", "position", "id")
+    )
+
+
+def benchmark_gate_criteria() -> dict[int, list[GateCriterion]]:
+    """Active metric criteria grouped by benchmark id (one query)."""
+    grouped: dict[int, list[GateCriterion]] = {}
+    for criterion in active_metric_criteria():
+        grouped.setdefault(criterion.benchmark_id, []).append(criterion)
+    return grouped
+
+
+def benchmarks_catalogue() -> QuerySet[Benchmark]:
+    """Benchmarks with their owner team and the active gates that use them (two queries)."""
+    return (
+        Benchmark.objects.select_related("owner_team")
+        .prefetch_related(Prefetch("criteria", queryset=active_metric_criteria(), to_attr="gates"))
+        .order_by("name")
+    )
+
+
+@dataclass(frozen=True)
+class GateCoverage:
+    protocol: HandoffProtocol
+    holders: int
+    single_holder: MLTeamMember | None
+
+    @property
+    def level(self) -> str:
+        return "none" if self.holders == 0 else "single" if self.holders == 1 else "ok"
+
+
+def gate_owner_coverage() -> list[GateCoverage]:
+    """For every active HandoffProtocol, how many active members hold its responsible role.
+
+    0 holders: nobody can approve that transition. 1 holder: that person can never get their
+    own requests through it approved (four-eyes). 3 queries.
+    """
+    protocols = list(HandoffProtocol.objects.filter(active=True).select_related("responsible_role"))
+    role_ids = {p.responsible_role_id for p in protocols}
+    active = MLTeamMember.objects.filter(left_on__isnull=True, role_id__in=role_ids)
+    counts = dict(active.values_list("role_id").annotate(n=Count("id")).order_by())
+    single_roles = [role for role, n in counts.items() if n == 1]
+    singles = {
+        m.role_id: m for m in active.filter(role_id__in=single_roles).select_related("user", "team")
+    }
+    return [
+        GateCoverage(p, counts.get(p.responsible_role_id, 0), singles.get(p.responsible_role_id))
+        for p in protocols
+    ]

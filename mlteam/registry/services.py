@@ -23,15 +23,26 @@ from datetime import datetime
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.kernel.audit import audit_record
+from mlteam.kernel.enums import AuditAction, Stage
+from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.registry.enums import CriterionKind, PromotionState
+from mlteam.registry.gates import checklist_evaluate
+from mlteam.registry.models import (
+    ChecklistItem,
+    HandoffProtocol,
+    Model,
+    ModelArtifact,
+    PromotionRequest,
+)
+from mlteam.registry.registration import (
+    artifact_register,
+    model_create,
+    model_update,
+    require_team_member,
+)
 from mlteam.roster.models import MLTeamMember
 from mlteam.roster.permissions import holds_role, is_ml_lead
-
-from .audit import audit_record
-from .enums import AuditAction, CriterionKind, PromotionState, Stage
-from .gates import checklist_evaluate
-from .models import ChecklistItem, HandoffProtocol, Model, ModelArtifact, PromotionRequest
-from .registration import artifact_register, model_create, model_update, require_team_member
 
 
 def protocols_from(stage: str):

@@ -7,7 +7,7 @@ hatched as well as coloured, target bands are dashed outlines and outside rows s
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .selectors import RatioHistory, RatioRow, Series
+from mlteam.roster.selectors import RatioHistory, RatioRow, Series
 
 # Ratio bars: label column | bar (0 to 100 % research share) | numbers column
 LABEL_W, BAR_X, BAR_W, ROW_H, BAR_H, TOP = 200, 210, 380, 34, 16, 34

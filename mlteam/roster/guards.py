@@ -5,9 +5,8 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from mlteam.core.errors import InvalidInput, NotAllowed
-
-from .permissions import can_edit_roster
+from mlteam.kernel.errors import InvalidInput, NotAllowed
+from mlteam.roster.permissions import can_edit_roster
 
 
 def require_roster_editor(actor: User | None, doing: str) -> None:

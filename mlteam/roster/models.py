@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from .enums import InteractionMode, Orientation, TeamKind
+from mlteam.roster.enums import InteractionMode, Orientation, TeamKind
 
 
 class Team(models.Model):

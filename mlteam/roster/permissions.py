@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import AnonymousUser, User
 
-from .models import MLTeamMember, Team
+from mlteam.roster.models import MLTeamMember, Team
 
 ML_LEADS_GROUP = "ML leads"
 

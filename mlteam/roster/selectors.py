@@ -19,11 +19,10 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from mlteam.registry.enums import AuditAction
-from mlteam.registry.models import AuditEvent, HandoffProtocol
-
-from .enums import Orientation
-from .models import MLTeamMember, Role, RosterPeriod, Team
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.models import AuditEvent
+from mlteam.roster.enums import Orientation
+from mlteam.roster.models import MLTeamMember, Role, RosterPeriod, Team
 
 RESEARCH, PRODUCTION = Orientation.RESEARCH.value, Orientation.PRODUCTION.value
 _EPSILON = 1e-9
@@ -290,117 +289,3 @@ def role_breakdown(*, at: datetime | None = None) -> list[RoleRow]:
         for role in roles
     ]
     return sorted(rows, key=lambda row: (-row.total, row.role.name))
-
-
-@dataclass(frozen=True)
-class GateCoverage:
-    protocol: HandoffProtocol
-    holders: int
-    single_holder: MLTeamMember | None
-
-    @property
-    def level(self) -> str:
-        return "none" if self.holders == 0 else "single" if self.holders == 1 else "ok"
-
-
-def gate_owner_coverage() -> list[GateCoverage]:
-    """For every active HandoffProtocol, how many active members hold its responsible role.
-
-    0 holders: nobody can approve that transition. 1 holder: that person can never get their
-    own requests through it approved (four-eyes). 3 queries.
-    """
-    protocols = list(HandoffProtocol.objects.filter(active=True).select_related("responsible_role"))
-    role_ids = {p.responsible_role_id for p in protocols}
-    active = MLTeamMember.objects.filter(left_on__isnull=True, role_id__in=role_ids)
-    counts = dict(active.values_list("role_id").annotate(n=Count("id")).order_by())
-    single_roles = [role for role, n in counts.items() if n == 1]
-    singles = {
-        m.role_id: m for m in active.filter(role_id__in=single_roles).select_related("user", "team")
-    }
-    return [
-        GateCoverage(p, counts.get(p.responsible_role_id, 0), singles.get(p.responsible_role_id))
-        for p in protocols
-    ]
-
-
-def _count_of(model, field: str, **filters):
-    """A correlated COUNT subquery: several of them do not multiply rows like joined Counts."""
-    from django.db.models import IntegerField, OuterRef, Subquery
-    from django.db.models.functions import Coalesce
-
-    rows = (
-        model.objects.filter(**{field: OuterRef("pk")}, **filters)
-        .order_by()
-        .values(field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
-def team_list(*, kind: str = "", q: str = "") -> QuerySet[Team]:
-    """Teams with their lead, target and counts (members, embedded, models owned/consumed)."""
-    from mlteam.registry.models import Model
-
-    from .models import ModelConsumer
-
-    teams = Team.objects.select_related("lead__user", "orientation_target").annotate(
-        member_count=_count_of(MLTeamMember, "team", left_on__isnull=True),
-        embedded_count=_count_of(MLTeamMember, "embedded_in", left_on__isnull=True),
-        models_owned=_count_of(Model, "team"),
-        models_consumed=_count_of(ModelConsumer, "team"),
-    )
-    if kind:
-        teams = teams.filter(kind=kind)
-    if q:
-        teams = teams.filter(Q(name__icontains=q) | Q(mission__icontains=q))
-    return teams.order_by("name")
-
-
-@dataclass
-class TeamPage:
-    team: Team
-    ratio: RatioRow
-    members: list[MLTeamMember]
-    embedded: list[MLTeamMember]
-    models: list
-    consumed: list
-    interactions: list
-
-
-def team_page(team: Team) -> TeamPage:
-    """Everything the team page shows, in a fixed number of queries."""
-    from django.db.models import Prefetch
-
-    from mlteam.registry.enums import Stage
-    from mlteam.registry.models import ModelArtifact
-
-    from .models import ModelConsumer, TeamInteraction
-
-    people = MLTeamMember.objects.filter(left_on__isnull=True).select_related(
-        "user", "role", "team", "embedded_in"
-    )
-    production = Prefetch(
-        "artifacts",
-        queryset=ModelArtifact.objects.filter(status=Stage.PRODUCTION).only(
-            "id", "model_id", "version", "status"
-        ),
-        to_attr="in_production",
-    )
-    return TeamPage(
-        team=team,
-        ratio=ratio_by_team(teams=[team])[0],
-        members=list(people.filter(team=team).order_by("orientation", "user__last_name")),
-        embedded=list(people.filter(embedded_in=team).order_by("user__last_name")),
-        models=list(team.models.order_by("name").prefetch_related(production)),
-        consumed=list(
-            ModelConsumer.objects.filter(team=team)
-            .select_related("model__team")
-            .order_by("model__name")
-        ),
-        interactions=list(
-            TeamInteraction.objects.filter(Q(from_team=team) | Q(to_team=team)).select_related(
-                "from_team", "to_team"
-            )
-        ),
-    )

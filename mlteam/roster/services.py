@@ -14,14 +14,13 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from mlteam.core.errors import Conflict, InvalidInput
-from mlteam.registry.audit import audit_record
-from mlteam.registry.enums import AuditAction
-
-from .enums import Orientation
-from .guards import require_roster_editor, resolve_at
-from .models import MLTeamMember, Role, RosterPeriod, Team
-from .team_services import (  # noqa: F401  (one import path for every roster service)
+from mlteam.kernel.audit import audit_record
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.errors import Conflict, InvalidInput
+from mlteam.roster.enums import Orientation
+from mlteam.roster.guards import require_roster_editor, resolve_at
+from mlteam.roster.models import MLTeamMember, Role, RosterPeriod, Team
+from mlteam.roster.team_services import (  # noqa: F401  (one import path for every roster service)
     orientation_target_remove,
     orientation_target_set,
     team_create,

@@ -11,13 +11,12 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.text import slugify
 
-from mlteam.core.errors import Conflict, InvalidInput, NotFound
-from mlteam.registry.audit import audit_record
-from mlteam.registry.enums import AuditAction
-
-from .enums import TeamKind
-from .guards import require_roster_editor, resolve_at
-from .models import MLTeamMember, OrientationTarget, Team
+from mlteam.kernel.audit import audit_record
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.errors import Conflict, InvalidInput, NotFound
+from mlteam.roster.enums import TeamKind
+from mlteam.roster.guards import require_roster_editor, resolve_at
+from mlteam.roster.models import MLTeamMember, OrientationTarget, Team
 
 TEAM_FIELDS = ("name", "slug", "kind", "mission", "lead")
 

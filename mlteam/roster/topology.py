@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
-from .enums import InteractionMode, TeamKind
-from .models import MLTeamMember, ModelConsumer, Team, TeamInteraction
-from .selectors import RatioRow, ratio_by_team
+from mlteam.roster.enums import InteractionMode, TeamKind
+from mlteam.roster.models import MLTeamMember, ModelConsumer, Team, TeamInteraction
+from mlteam.roster.selectors import RatioRow, ratio_by_team
 
 # Bands top to bottom: stream-aligned teams first, the platform underneath everyone (as Team
 # Topologies draws it). A band wraps into several rows when it has more than PER_ROW teams.

@@ -5,8 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from mlteam.evals.models import FINITE
-
-from .enums import RunStatus
+from mlteam.tracking.enums import RunStatus
 
 
 class Experiment(models.Model):

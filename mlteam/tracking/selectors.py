@@ -3,9 +3,7 @@
 from django.db.models import Count, F, Max, Min, OuterRef, Prefetch, QuerySet, Subquery
 
 from mlteam.evals.models import EvalResult
-from mlteam.registry.models import ModelArtifact
-
-from .models import Experiment, Run, RunMetric
+from mlteam.tracking.models import Experiment, Run, RunMetric
 
 
 def experiment_list() -> QuerySet[Experiment]:
@@ -28,9 +26,12 @@ def experiment_metric_keys(experiment: Experiment) -> list[str]:
 
 
 def _artifacts():
+    # The versions a run produced: the registry (a layer above) declares that relation
+    # (ModelArtifact.source_run); reach its rows through it instead of importing the registry.
+    artifacts = Run._meta.get_field("artifacts").related_model.objects
     return Prefetch(
         "artifacts",
-        queryset=ModelArtifact.objects.select_related("model").order_by("model__name", "version"),
+        queryset=artifacts.select_related("model").order_by("model__name", "version"),
     )
 
 

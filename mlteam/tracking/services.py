@@ -9,13 +9,12 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
 from mlteam.evals.services import parse_score
+from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
 from mlteam.roster.models import MLTeamMember, Team
 from mlteam.roster.permissions import can_work_on_model_of
-
-from .enums import RunStatus
-from .models import Experiment, Run, RunMetric
+from mlteam.tracking.enums import RunStatus
+from mlteam.tracking.models import Experiment, Run, RunMetric
 
 
 def _require_team(actor: MLTeamMember | None, team: Team, doing: str) -> None:

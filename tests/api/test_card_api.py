@@ -3,7 +3,7 @@
 import pytest
 
 from mlteam.cards.models import ModelCard
-from mlteam.registry.models import AuditEvent
+from mlteam.kernel.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 CARD = "/api/v1/models/intent/versions/1/card/"

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from mlteam.cards.models import ModelCard
 from mlteam.evals.models import EvalResult
+from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
-from mlteam.registry.models import AuditEvent, ChecklistItem, Model, ModelArtifact, PromotionRequest
+from mlteam.registry.models import ChecklistItem, Model, ModelArtifact, PromotionRequest
 from mlteam.tracking.models import Experiment, Run, RunMetric
 from tests.factories import ExperimentFactory, RunFactory
 

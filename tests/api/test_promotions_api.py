@@ -4,9 +4,10 @@ import pytest
 from django.utils import timezone
 
 from mlteam.evals.models import EvalResult
+from mlteam.kernel.enums import Stage
+from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
-from mlteam.registry.enums import PromotionState, Stage
-from mlteam.registry.models import AuditEvent
+from mlteam.registry.enums import PromotionState
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 
 from mlteam.evals.models import EvalResult
+from mlteam.kernel.enums import Stage
+from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
-from mlteam.registry.enums import Stage
-from mlteam.registry.models import AuditEvent, Model, ModelArtifact
+from mlteam.registry.models import Model, ModelArtifact
 from tests.factories import ModelFactory, RunFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from mlteam.api.models import ApiToken
 from mlteam.api.services import token_create, token_revoke
-from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

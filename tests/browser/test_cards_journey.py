@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from mlteam.cards.services import card_update
-from mlteam.registry.enums import Stage
+from mlteam.kernel.enums import Stage
 from mlteam.tracking.services import experiment_create, run_finish, run_log_metrics, run_start
 from tests.browser.conftest import login, screenshot
 from tests.cards.world import build_world

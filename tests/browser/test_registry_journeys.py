@@ -5,8 +5,9 @@ import re
 
 import pytest
 
+from mlteam.kernel.enums import Stage
 from mlteam.registry import services
-from mlteam.registry.enums import PromotionState, Stage
+from mlteam.registry.enums import PromotionState
 from mlteam.registry.models import ModelArtifact, PromotionRequest
 from tests.browser.conftest import login, screenshot
 from tests.factories import ModelFactory

@@ -1,7 +1,7 @@
 """The card admin edits through card_update: validated, audited, team-only."""
 
-from mlteam.registry.enums import AuditAction
-from mlteam.registry.models import AuditEvent
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.models import AuditEvent
 
 
 def admin_client(client, member):

@@ -13,9 +13,9 @@ from mlteam.cards.importing import card_import_plan
 from mlteam.cards.models import ModelCard
 from mlteam.cards.readme import split_blocks, split_front_matter
 from mlteam.cards.services import CARRIED_OVER, SECTION_FIELDS, card_clean_changes, card_update
-from mlteam.core.errors import InvalidInput, NotAllowed
-from mlteam.registry.enums import AuditAction
-from mlteam.registry.models import AuditEvent
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.errors import InvalidInput, NotAllowed
+from mlteam.kernel.models import AuditEvent
 
 RICH = {
     "summary": "Routes tickets to one of **84 intents**.\n\nSee [the docs](https://docs.example.com).",

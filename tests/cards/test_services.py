@@ -4,10 +4,12 @@ import pytest
 
 from mlteam.cards.models import REQUIRED_SECTIONS
 from mlteam.cards.services import card_update
-from mlteam.core.errors import InvalidInput, NotAllowed
-from mlteam.registry.enums import AuditAction, CriterionKind
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.errors import InvalidInput, NotAllowed
+from mlteam.kernel.models import AuditEvent
+from mlteam.registry.enums import CriterionKind
 from mlteam.registry.gates import criteria_evaluate
-from mlteam.registry.models import AuditEvent, GateCriterion
+from mlteam.registry.models import GateCriterion
 from tests.factories import MemberFactory
 
 

@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from mlteam.cards.services import card_update
-from mlteam.registry.enums import AuditAction
-from mlteam.registry.models import AuditEvent
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.models import AuditEvent
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

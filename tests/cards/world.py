@@ -11,8 +11,9 @@ import pytest
 from mlteam.cards.models import ModelCard
 from mlteam.evals.models import Benchmark
 from mlteam.evals.services import eval_record
+from mlteam.kernel.enums import Stage
 from mlteam.registry import services
-from mlteam.registry.enums import Comparator, CriterionKind, Stage
+from mlteam.registry.enums import Comparator, CriterionKind
 from mlteam.registry.models import Model, ModelArtifact
 from mlteam.roster.enums import Orientation, TeamKind
 from mlteam.roster.models import MLTeamMember, Team

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from mlteam.api.services import token_create
 from mlteam.cli.main import cli
-from mlteam.registry.enums import Stage
+from mlteam.kernel.enums import Stage
 from mlteam.registry.models import ModelArtifact
 
 pytestmark = pytest.mark.django_db(transaction=True)

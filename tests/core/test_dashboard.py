@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from mlteam.kernel.enums import Stage
 from mlteam.registry import services
-from mlteam.registry.enums import Stage
 from tests.factories import UserFactory
 from tests.registry.conftest import build_world
 

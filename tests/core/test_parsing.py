@@ -2,7 +2,7 @@
 
 import pytest
 
-from mlteam.core.parsing import BIGINT_MAX, whole_number
+from mlteam.kernel.parsing import BIGINT_MAX, whole_number
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ def test_refuses_anything_else(text):
 
 
 def test_chart_fractions_survive_the_extremes_of_a_float():
-    from mlteam.core.scales import fraction
+    from mlteam.kernel.scales import fraction
 
     assert fraction(1.7e308, -1.7e308, 1.7e308) == 1.0
     assert fraction(-1.7e308, -1.7e308, 1.7e308) == 0.0

@@ -9,12 +9,14 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from mlteam.demo.scale import seed_scale
 from mlteam.evals.models import EvalResult
-from mlteam.registry.enums import AuditAction, PromotionState, Stage
-from mlteam.registry.models import AuditEvent, ModelArtifact, PromotionRequest
+from mlteam.kernel.enums import AuditAction, Stage
+from mlteam.kernel.models import AuditEvent
+from mlteam.registry.enums import PromotionState
+from mlteam.registry.models import ModelArtifact, PromotionRequest
 from mlteam.roster.enums import Orientation, TeamKind
 from mlteam.roster.models import MLTeamMember, Team
+from mlteam.site.demo.scale import seed_scale
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from mlteam.evals.selectors import benchmarks_catalogue, leaderboard
-from mlteam.registry.enums import Stage
+from mlteam.evals.selectors import leaderboard
+from mlteam.kernel.enums import Stage
+from mlteam.registry.selectors import benchmarks_catalogue
 from tests.factories import ModelFactory, TeamFactory
 
 EARLIER = timezone.now() - timedelta(days=3)

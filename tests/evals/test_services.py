@@ -2,12 +2,12 @@
 
 import pytest
 
-from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
 from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.evals.selectors import artifact_eval_scores
 from mlteam.evals.services import benchmark_create, benchmark_update, eval_record
-from mlteam.registry.enums import AuditAction
-from mlteam.registry.models import AuditEvent
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.kernel.models import AuditEvent
 from tests.factories import RunFactory
 
 

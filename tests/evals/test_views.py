@@ -252,8 +252,8 @@ def test_compare_queries_are_bounded(client, world):
 def test_the_benchmark_admin_goes_through_the_services(client, world):
     from django.contrib.auth.models import Permission
 
-    from mlteam.registry.enums import AuditAction
-    from mlteam.registry.models import AuditEvent
+    from mlteam.kernel.enums import AuditAction
+    from mlteam.kernel.models import AuditEvent
 
     perms = Permission.objects.filter(codename__in=["view_benchmark", "change_benchmark"])
     for member in (world.lead, world.owner):

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 import pytest
 
 from mlteam.evals.services import eval_record
+from mlteam.kernel.enums import Stage
 from mlteam.registry import services
-from mlteam.registry.enums import Comparator, CriterionKind, Stage
+from mlteam.registry.enums import Comparator, CriterionKind
 from mlteam.registry.models import HandoffProtocol, Model, ModelArtifact
 from mlteam.roster.enums import Orientation, TeamKind
 from mlteam.roster.models import MLTeamMember

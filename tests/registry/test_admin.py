@@ -4,8 +4,10 @@ owners decide promotions through the same services."""
 import pytest
 from django.contrib.auth.models import Permission, User
 
-from mlteam.registry.enums import AuditAction, PromotionState, Stage
-from mlteam.registry.models import AuditEvent, Model, ModelArtifact
+from mlteam.kernel.enums import AuditAction, Stage
+from mlteam.kernel.models import AuditEvent
+from mlteam.registry.enums import PromotionState
+from mlteam.registry.models import Model, ModelArtifact
 
 pytestmark = pytest.mark.django_db
 
@@ -71,11 +73,11 @@ def test_audit_events_cannot_be_added_changed_or_deleted_in_the_admin(client, wo
     world.lead.user.is_staff = world.lead.user.is_superuser = True
     world.lead.user.save()
 
-    assert client.get("/admin/registry/auditevent/").status_code == 200
-    assert client.get("/admin/registry/auditevent/add/").status_code == 403
-    client.post(f"/admin/registry/auditevent/{event.pk}/change/", {"summary": "rewritten"})
+    assert client.get("/admin/kernel/auditevent/").status_code == 200
+    assert client.get("/admin/kernel/auditevent/add/").status_code == 403
+    client.post(f"/admin/kernel/auditevent/{event.pk}/change/", {"summary": "rewritten"})
     assert (
-        client.post(f"/admin/registry/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code
+        client.post(f"/admin/kernel/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code
         == 403
     )
     event.refresh_from_db()

@@ -5,8 +5,9 @@ import re
 
 import pytest
 
-from mlteam.registry.enums import AuditAction
-from mlteam.registry.models import AuditEvent, HandoffProtocol
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.models import AuditEvent
+from mlteam.registry.models import HandoffProtocol
 from mlteam.roster.models import Role, TeamInteraction
 from tests.factories import RoleFactory
 

@@ -8,10 +8,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mlteam.core.errors import Conflict
+from mlteam.kernel.enums import AuditAction, Stage
+from mlteam.kernel.errors import Conflict
+from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
-from mlteam.registry.enums import AuditAction, PromotionState, Stage
-from mlteam.registry.models import AuditEvent, ModelArtifact, PromotionRequest
+from mlteam.registry.enums import PromotionState
+from mlteam.registry.models import ModelArtifact, PromotionRequest
 from tests.factories import MemberFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -6,8 +6,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from mlteam.evals.models import EvalResult
-from mlteam.registry.enums import Stage
-from mlteam.registry.models import AuditEvent, ModelArtifact, PromotionRequest
+from mlteam.kernel.enums import Stage
+from mlteam.kernel.models import AuditEvent
+from mlteam.registry.models import ModelArtifact, PromotionRequest
 from mlteam.tracking.models import RunMetric
 from tests.factories import RunFactory
 

@@ -16,11 +16,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from mlteam.core.errors import DomainError
 from mlteam.evals.services import eval_record
+from mlteam.kernel.enums import AuditAction, Stage
+from mlteam.kernel.errors import DomainError
+from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
-from mlteam.registry.enums import AuditAction, PromotionState, Stage
-from mlteam.registry.models import AuditEvent, ModelArtifact, PromotionRequest
+from mlteam.registry.enums import PromotionState
+from mlteam.registry.models import ModelArtifact, PromotionRequest
 from tests.factories import ModelFactory, card_fill
 from tests.registry.conftest import build_world
 

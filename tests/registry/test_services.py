@@ -6,12 +6,14 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from mlteam.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from mlteam.evals.selectors import artifact_eval_scores
 from mlteam.evals.services import eval_record
+from mlteam.kernel.enums import AuditAction, Stage
+from mlteam.kernel.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
-from mlteam.registry.enums import AuditAction, CriterionKind, PromotionState, Stage
-from mlteam.registry.models import AuditEvent, Model, ModelArtifact, PromotionRequest
+from mlteam.registry.enums import CriterionKind, PromotionState
+from mlteam.registry.models import Model, ModelArtifact, PromotionRequest
 from mlteam.registry.selectors import artifact_timeline, model_production_at
 from tests.factories import MemberFactory, ModelFactory, card_fill
 

@@ -7,9 +7,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mlteam.evals.services import eval_record
+from mlteam.kernel.enums import Stage
+from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
-from mlteam.registry.enums import CriterionKind, PromotionState, Stage
-from mlteam.registry.models import AuditEvent, ChecklistItem, ModelArtifact, PromotionRequest
+from mlteam.registry.enums import CriterionKind, PromotionState
+from mlteam.registry.models import ChecklistItem, ModelArtifact, PromotionRequest
 from tests.factories import CriterionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

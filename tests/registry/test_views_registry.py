@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mlteam.evals.services import eval_record
+from mlteam.kernel.enums import Stage
 from mlteam.registry import services
-from mlteam.registry.enums import Stage
 from mlteam.registry.models import PromotionRequest
 from mlteam.roster.models import ModelConsumer
 from tests.factories import MemberFactory, ModelFactory, TeamFactory, UserFactory

@@ -2,9 +2,9 @@
 
 import pytest
 
-from mlteam.core.errors import DomainError
+from mlteam.kernel.enums import Stage
+from mlteam.kernel.errors import DomainError
 from mlteam.registry import services
-from mlteam.registry.enums import Stage
 from mlteam.registry.selectors import promotion_checks, promotion_for_page, signoff_rights
 from mlteam.roster.models import MLTeamMember
 

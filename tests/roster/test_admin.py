@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from mlteam.registry.enums import AuditAction
-from mlteam.registry.models import AuditEvent
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.models import AuditEvent
 from mlteam.roster import services
 from mlteam.roster.enums import Orientation
 from mlteam.roster.models import MLTeamMember, OrientationTarget, RosterPeriod

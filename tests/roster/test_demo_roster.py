@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from mlteam.registry.enums import AuditAction
-from mlteam.registry.models import AuditEvent
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.models import AuditEvent
 from mlteam.roster import selectors
 from mlteam.roster.models import MLTeamMember, RosterPeriod
 

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from mlteam.registry import selectors as registry_selectors
 from mlteam.roster import charts, selectors, services
 from mlteam.roster.enums import Orientation
 from mlteam.roster.models import MLTeamMember
@@ -252,7 +253,7 @@ def test_gate_owner_coverage_warns_about_zero_and_single_holders(team, join):
     left = join(team, P, role=nobody.responsible_role)
     services.member_leave(member=left, actor=None)
 
-    coverage = {c.protocol: c for c in selectors.gate_owner_coverage()}
+    coverage = {c.protocol: c for c in registry_selectors.gate_owner_coverage()}
 
     assert set(coverage) == {nobody, single, many}
     assert (coverage[nobody].holders, coverage[nobody].level) == (0, "none")

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from mlteam.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from mlteam.registry.enums import AuditAction
-from mlteam.registry.models import AuditEvent
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from mlteam.kernel.models import AuditEvent
 from mlteam.roster import services
 from mlteam.roster.enums import Orientation
 from mlteam.roster.models import MLTeamMember, OrientationTarget, RosterPeriod, Team

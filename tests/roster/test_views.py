@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from mlteam.roster import services
 from mlteam.roster.enums import InteractionMode, Orientation
 from mlteam.roster.models import ModelConsumer, TeamInteraction
-from mlteam.roster.templatetags.roster_ui import url_or_blank
+from mlteam.web.templatetags.roster_ui import url_or_blank
 from tests.factories import MemberFactory, ModelFactory, ProtocolFactory, RoleFactory, TeamFactory
 
 from .conftest import day

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mlteam.core.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
 from mlteam.tracking.enums import RunStatus
 from mlteam.tracking.models import Experiment, RunMetric
 from mlteam.tracking.services import experiment_create, run_finish, run_log_metrics, run_start

@@ -3,7 +3,8 @@
 from rest_framework import serializers
 
 from mlteam.evals.models import Benchmark
-from mlteam.registry.enums import Comparator, CriterionKind, Stage
+from mlteam.kernel.enums import Stage
+from mlteam.registry.enums import Comparator, CriterionKind
 from mlteam.registry.models import GateCriterion, HandoffProtocol
 
 

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from mlteam.registry.models import AuditEvent
+from mlteam.kernel.models import AuditEvent
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -6,11 +6,11 @@ Serializers only shape data: every write goes through ``mlteam.registry.services
 
 from rest_framework import serializers
 
+from mlteam.api.serializers.common import MAX_ID, ScoreField
 from mlteam.evals.models import EvalResult
-from mlteam.registry.enums import CriterionKind, PromotionState, Stage
+from mlteam.kernel.enums import Stage
+from mlteam.registry.enums import CriterionKind, PromotionState
 from mlteam.registry.models import Model, ModelArtifact, PromotionRequest
-
-from .common import MAX_ID, ScoreField
 
 
 class ModelSerializer(serializers.ModelSerializer):

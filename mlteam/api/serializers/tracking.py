@@ -2,10 +2,9 @@
 
 from rest_framework import serializers
 
+from mlteam.api.serializers.common import SafeJSONField, ScoreField
 from mlteam.tracking.enums import RunStatus
 from mlteam.tracking.models import Experiment, Run, RunMetric
-
-from .common import SafeJSONField, ScoreField
 
 MAX_STEP = 2_147_483_647
 

@@ -8,22 +8,21 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from mlteam.cards.exchange import card_import_markdown, card_to_dict, card_to_markdown
-from mlteam.cards.models import ModelCard
-from mlteam.cards.services import card_update
-from mlteam.core.errors import InvalidInput
-
-from ..parsers import MarkdownParser, PlainTextParser, QueryFormatIsOurs
-from ..renderers import MarkdownRenderer
-from ..serializers.cards import (
+from mlteam.api.parsers import MarkdownParser, PlainTextParser, QueryFormatIsOurs
+from mlteam.api.renderers import MarkdownRenderer
+from mlteam.api.serializers.cards import (
     CardImportResultSerializer,
     CardImportSerializer,
     CardPatchSerializer,
     CardSerializer,
 )
-from ..serializers.common import no_nul
-from .common import acting_member, version_or_404
-from .registry import refuse_status
+from mlteam.api.serializers.common import no_nul
+from mlteam.api.views.common import acting_member, version_or_404
+from mlteam.api.views.registry import refuse_status
+from mlteam.cards.exchange import card_import_markdown, card_to_dict, card_to_markdown
+from mlteam.cards.models import ModelCard
+from mlteam.cards.services import card_update
+from mlteam.kernel.errors import InvalidInput
 
 FORMATS = ["json", "md"]
 

@@ -10,14 +10,13 @@ from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from mlteam.core.errors import NotFound
+from mlteam.api import filters, selectors
+from mlteam.api.serializers import catalogue as s
 from mlteam.evals.models import Benchmark
 from mlteam.evals.selectors import leaderboard
-from mlteam.registry.enums import Stage
+from mlteam.kernel.enums import Stage
+from mlteam.kernel.errors import NotFound
 from mlteam.roster.models import Team
-
-from .. import filters, selectors
-from ..serializers import catalogue as s
 
 TOP, MAX_TOP = 100, 1000
 

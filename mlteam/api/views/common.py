@@ -3,12 +3,11 @@ standard error documentation."""
 
 from rest_framework.request import Request
 
-from mlteam.core.errors import NotAllowed, NotFound
+from mlteam.api import selectors
+from mlteam.kernel.errors import NotAllowed, NotFound
 from mlteam.registry.models import Model, ModelArtifact
 from mlteam.roster.models import MLTeamMember
 from mlteam.roster.permissions import member_of
-
-from .. import selectors
 
 
 def acting_member(request: Request) -> MLTeamMember:

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from mlteam.core.errors import NotFound
+from mlteam.kernel.errors import NotFound
 
 
 class ApiDocs(SpectacularSwaggerSplitView):

@@ -2,8 +2,8 @@
 
 from rest_framework import generics
 
-from .. import filters, selectors
-from ..serializers.events import EventSerializer
+from mlteam.api import filters, selectors
+from mlteam.api.serializers.events import EventSerializer
 
 
 class EventList(generics.ListAPIView):

@@ -8,14 +8,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 
-from mlteam.core.errors import NotFound
+from mlteam.api import filters, selectors
+from mlteam.api.serializers import registry as s
+from mlteam.api.views.common import acting_member
+from mlteam.kernel.errors import NotFound
 from mlteam.registry import services
 from mlteam.registry.models import PromotionRequest
 from mlteam.registry.selectors import promotion_checks
-
-from .. import filters, selectors
-from ..serializers import registry as s
-from .common import acting_member
 
 
 def promotion_or_404(pk: int) -> PromotionRequest:

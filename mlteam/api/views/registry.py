@@ -11,19 +11,18 @@ from rest_framework import generics, status
 from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 
-from mlteam.core.errors import InvalidInput
+from mlteam.api import filters, selectors
+from mlteam.api.errors import ErrorSerializer
+from mlteam.api.serializers import registry as s
+from mlteam.api.views.common import acting_member, model_or_404, version_or_404
 from mlteam.evals.models import Benchmark
 from mlteam.evals.selectors import latest_results_by_benchmark
 from mlteam.evals.services import eval_record
+from mlteam.kernel.errors import InvalidInput
 from mlteam.registry import services
 from mlteam.registry.selectors import model_production_at
 from mlteam.roster.models import Team
 from mlteam.tracking.models import Run
-
-from .. import filters, selectors
-from ..errors import ErrorSerializer
-from ..serializers import registry as s
-from .common import acting_member, model_or_404, version_or_404
 
 REFUSED = OpenApiResponse(ErrorSerializer, description="`status_read_only` or `version_immutable`.")
 
@@ -249,7 +248,7 @@ class VersionPromotionList(generics.ListAPIView):
     )
     def post(self, request, name: str, version: int):
         """Ask for the version to move to ``to_stage`` through the matching handoff protocol."""
-        from .promotions import promotion_detail_response
+        from mlteam.api.views.promotions import promotion_detail_response
 
         artifact = version_or_404(name, version)
         data = s.PromotionRequestSerializer(data=request.data)

@@ -8,13 +8,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 
-from mlteam.core.errors import NotFound
+from mlteam.api import filters, selectors
+from mlteam.api.serializers import roster as s
+from mlteam.api.views.registry import parse_at
+from mlteam.kernel.errors import NotFound
 from mlteam.roster.models import Team
 from mlteam.roster.selectors import ratio_by_team, ratio_overall
-
-from .. import filters, selectors
-from ..serializers import roster as s
-from .registry import parse_at
 
 
 class TeamList(generics.ListAPIView):

@@ -8,14 +8,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 
-from mlteam.core.errors import InvalidInput, NotFound
+from mlteam.api import filters, selectors
+from mlteam.api.serializers import tracking as s
+from mlteam.api.views.common import acting_member
+from mlteam.kernel.errors import InvalidInput, NotFound
 from mlteam.roster.models import Team
 from mlteam.tracking.models import Experiment, Run
 from mlteam.tracking.services import experiment_create, run_finish, run_log_metrics, run_start
-
-from .. import filters, selectors
-from ..serializers import tracking as s
-from .common import acting_member
 
 
 def experiment_or_404(pk: int) -> Experiment:

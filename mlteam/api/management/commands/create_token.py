@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from mlteam.api.services import DEFAULT_DAYS, token_create
-from mlteam.core.errors import DomainError
+from mlteam.kernel.errors import DomainError
 
 
 class Command(BaseCommand):

@@ -1,0 +1,252 @@
+"""Registry admin. ``status`` is read-only everywhere; promotions are decided by the services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+
+from mlteam.backoffice.mixins import AuditedConfigAdminMixin, DomainErrorsAsMessagesMixin
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.errors import DomainError, NotAllowed
+from mlteam.kernel.models import AuditEvent
+from mlteam.registry import services
+from mlteam.registry.enums import PromotionState
+from mlteam.registry.models import (
+    ChecklistItem,
+    GateCriterion,
+    HandoffProtocol,
+    Model,
+    ModelArtifact,
+    PromotionRequest,
+)
+from mlteam.roster.permissions import member_of
+
+
+@admin.register(Model)
+class ModelAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
+    """Models are registered through ``model_create`` (team check, slug name, audit event) and
+    never deleted: their versions and audit rows point at them. Name and team are fixed."""
+
+    list_display = ["name", "task", "team", "last_version", "updated_at"]
+    list_filter = ["team__kind", "team", "task"]
+    search_fields = ["name", "description", "task"]
+    list_select_related = ["team"]
+    readonly_fields = ["last_version", "created_at", "updated_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "team", "task", "description"]
+        return ["name", "team", "task", "description", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["name", "team", *self.readonly_fields]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        actor = member_of(request.user)
+        if actor is None:
+            raise NotAllowed(
+                "no_roster_entry",
+                "You have no roster entry, so you cannot register or edit models; "
+                "ask an ML lead to add you to a team.",
+            )
+        if change:
+            changes = {name: form.cleaned_data[name] for name in ("task", "description")}
+            services.model_update(model=obj, actor=actor, changes=changes)
+            return
+        data = form.cleaned_data
+        model = services.model_create(
+            name=data["name"],
+            team=data["team"],
+            task=data["task"],
+            description=data["description"],
+            actor=actor,
+        )
+        obj.pk = model.pk
+        obj.refresh_from_db()
+
+
+@admin.register(ModelArtifact)
+class ModelArtifactAdmin(admin.ModelAdmin):
+    """Versions are registered through the service (UI, API, CLI); here only notes are edited."""
+
+    list_display = ["__str__", "status", "owner", "created_at", "status_changed_at"]
+    list_filter = ["status", "model__team", "model__task"]
+    search_fields = ["model__name", "artifact_uri", "owner__user__username"]
+    list_select_related = ["model", "owner__user"]
+    show_full_result_count = False
+    readonly_fields = [
+        "model",
+        "version",
+        "status",
+        "owner",
+        "source_run",
+        "created_at",
+        "status_changed_at",
+    ]
+    fields = [*readonly_fields[:5], "artifact_uri", "description", *readonly_fields[5:]]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class GateCriterionInline(admin.TabularInline):
+    model = GateCriterion
+    extra = 0
+    fields = ["position", "kind", "statement", "benchmark", "comparator", "threshold"]
+    autocomplete_fields = ["benchmark"]
+
+
+@admin.register(HandoffProtocol)
+class HandoffProtocolAdmin(AuditedConfigAdminMixin, admin.ModelAdmin):
+    """The state machine: ML leads edit it, every edit is audited. Requests already made keep
+    the checklist they snapshotted."""
+
+    audit_action = AuditAction.PROTOCOL_CHANGED
+
+    list_display = [
+        "name",
+        "from_stage",
+        "to_stage",
+        "responsible_role",
+        "allow_owner_approval",
+        "active",
+    ]
+    list_filter = ["active", "from_stage", "to_stage", "responsible_role"]
+    search_fields = ["name", "description"]
+    list_select_related = ["responsible_role"]
+    inlines = [GateCriterionInline]
+
+
+class ChecklistItemInline(admin.TabularInline):
+    model = ChecklistItem
+    extra = 0
+    can_delete = False
+    fields = [
+        "position",
+        "kind",
+        "statement",
+        "benchmark",
+        "comparator",
+        "threshold",
+        "ticked",
+        "evidence",
+        "ticked_by",
+        "ticked_at",
+        "observed_value",
+        "satisfied_at_decision",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DecisionActionForm(ActionForm):
+    reason = forms.CharField(required=False, label="Reason (required to reject)")
+
+
+@admin.register(PromotionRequest)
+class PromotionRequestAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "state",
+        "responsible_role",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+    ]
+    list_filter = ["state", "to_stage", "responsible_role"]
+    search_fields = ["artifact__model__name", "note", "decision_note"]
+    list_select_related = [
+        "artifact__model",
+        "responsible_role",
+        "requested_by__user",
+        "decided_by__user",
+    ]
+    readonly_fields = [
+        "artifact",
+        "protocol",
+        "from_stage",
+        "to_stage",
+        "responsible_role",
+        "allow_owner_approval",
+        "replaces",
+        "requested_by",
+        "requested_at",
+        "note",
+        "state",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+    inlines = [ChecklistItemInline]
+    action_form = DecisionActionForm
+    actions = ["approve_selected", "reject_selected"]
+    date_hierarchy = "requested_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _decide(self, request, queryset, decide) -> None:
+        actor = member_of(request.user)
+        if actor is None:
+            self.message_user(
+                request, "You have no roster entry, so you cannot sign off.", messages.ERROR
+            )
+            return
+        for promotion in queryset.filter(state=PromotionState.PENDING):
+            try:
+                decided = decide(promotion, actor)
+            except DomainError as error:
+                self.message_user(request, f"#{promotion.pk}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"#{decided.pk}: {decided.state}.", messages.SUCCESS)
+
+    @admin.action(description="Approve selected requests (as a gate owner)")
+    def approve_selected(self, request, queryset):
+        self._decide(
+            request, queryset, lambda p, actor: services.promotion_approve(request=p, actor=actor)
+        )
+
+    @admin.action(description="Reject selected requests (enter a reason)")
+    def reject_selected(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        self._decide(
+            request,
+            queryset,
+            lambda p, actor: services.promotion_reject(request=p, actor=actor, reason=reason),
+        )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is never added to, changed or deleted by hand."""
+
+    list_display = ["at", "action", "summary", "actor", "from_state", "to_state"]
+    # Filter by model through the search box: a sidebar entry per model does not scale.
+    list_filter = ["action"]
+    search_fields = ["summary", "model__name"]
+    show_full_result_count = False
+    list_select_related = ["actor", "model"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

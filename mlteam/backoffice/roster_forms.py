@@ -1,0 +1,117 @@
+"""Admin forms of the roster. They only collect input: the roster services validate it (the same
+checks run in ``clean`` so refusals show next to the field) and make every change."""
+
+from django import forms
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.contrib.auth.models import User
+
+from mlteam.kernel.errors import DomainError
+from mlteam.roster import services
+from mlteam.roster.models import MLTeamMember, OrientationTarget, Team
+from mlteam.roster.team_services import share_parse
+
+MEMBER_FIELDS = ["role", "orientation", "team", "embedded_in"]
+FIELD_OF_CODE = {"embedded_in_own_team": "embedded_in", "unknown_orientation": "orientation"}
+
+
+def _effective_field(label: str) -> forms.SplitDateTimeField:
+    return forms.SplitDateTimeField(
+        label=label,
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text="When it took effect; leave blank for now. It cannot be in the future or "
+        "before the member's last recorded change.",
+    )
+
+
+def add_domain_error(form: forms.Form, error: DomainError) -> None:
+    form.add_error(FIELD_OF_CODE.get(error.code), error.message)
+
+
+class MemberAddForm(forms.ModelForm):
+    effective_at = _effective_field("Joined at")
+
+    class Meta:
+        model = MLTeamMember
+        fields = ["user", *MEMBER_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Someone who already has a roster entry (even a past one) is not added twice.
+        self.fields["user"].queryset = User.objects.filter(member__isnull=True).order_by("username")
+
+    def clean(self):
+        data = super().clean()
+        team, embedded_in = data.get("team"), data.get("embedded_in")
+        if team and embedded_in and team == embedded_in:
+            self.add_error(
+                "embedded_in",
+                f"A member cannot be embedded in their own primary team ({team.name}); "
+                "pick another team or none.",
+            )
+        return data
+
+
+class MemberChangeForm(forms.ModelForm):
+    effective_at = _effective_field("Change effective at")
+    leave = forms.BooleanField(
+        required=False,
+        label="Record that this member left",
+        help_text="Closes their roster history at the effective time; other changes are ignored.",
+    )
+
+    class Meta:
+        model = MLTeamMember
+        fields = MEMBER_FIELDS
+
+    def changes(self) -> dict:
+        return {
+            name: self.cleaned_data[name] for name in MEMBER_FIELDS if name in self.changed_data
+        }
+
+    def clean(self):
+        data = super().clean()
+        # Saving the page unchanged (or "Save and continue") is not an error: nothing to do.
+        if self.errors or data.get("leave") or not self.changes():
+            return data
+        # The instance still holds the stored values here (they are copied in after clean()).
+        original = MLTeamMember.objects.select_related("team", "embedded_in", "role").get(
+            pk=self.instance.pk
+        )
+        try:
+            services.member_changes_check(member=original, changes=self.changes())
+        except DomainError as error:
+            add_domain_error(self, error)
+        return data
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "slug", "kind", "mission", "lead"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = MLTeamMember.objects.filter(
+            left_on__isnull=True
+        ).select_related("user")
+
+
+class TargetForm(forms.ModelForm):
+    """A share between 0 and 1, e.g. 0.35 for 35 % research."""
+
+    class Meta:
+        model = OrientationTarget
+        fields = ["team", "target_research_share", "tolerance"]
+
+    def _share(self, name: str, what: str):
+        try:
+            return share_parse(self.cleaned_data[name], what)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+
+    def clean_target_research_share(self):
+        return self._share("target_research_share", "target research share")
+
+    def clean_tolerance(self):
+        return self._share("tolerance", "tolerance")

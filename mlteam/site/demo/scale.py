@@ -1,0 +1,113 @@
+"""``seed_demo --scale N``: a large registry for measuring pages and the API.
+
+Rows are bulk-inserted for speed (N=100,000 artifacts with 10 results each). Bulk versions are
+all ``experimental``: only an approved promotion may move a version, and bulk data skips that.
+Each registration still gets its audit event, so the audit trail stays complete.
+"""
+
+import random
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from mlteam.cards.models import ModelCard
+from mlteam.evals.models import Benchmark, EvalResult
+from mlteam.kernel.enums import AuditAction, Stage
+from mlteam.kernel.models import AuditEvent
+from mlteam.registry.models import Model, ModelArtifact
+from mlteam.roster.enums import TeamKind
+from mlteam.roster.models import MLTeamMember, Team
+
+PREFIX = "scale-"
+VERSIONS_PER_MODEL = 4
+BATCH = 5000
+TASKS = ["text-classification", "ranking", "summarization", "embedding", "text-generation"]
+
+
+def existing_scale_artifacts() -> int:
+    return ModelArtifact.objects.filter(model__name__startswith=PREFIX).count()
+
+
+def seed_scale(target: int, *, evals_per_artifact: int, now: datetime, rng: random.Random) -> int:
+    """Top the bulk registry up to ``target`` artifacts; returns how many were added."""
+    missing = target - existing_scale_artifacts()
+    if missing <= 0:
+        return 0
+    teams = list(Team.objects.filter(kind__in=[TeamKind.ML, TeamKind.HYBRID]))
+    owners = {t.pk: list(MLTeamMember.objects.filter(team=t, left_on__isnull=True)) for t in teams}
+    teams = [t for t in teams if owners[t.pk]]
+    benchmarks = list(Benchmark.objects.order_by("slug")[:evals_per_artifact])
+    start = Model.objects.filter(name__startswith=PREFIX).count()
+    added = 0
+    with transaction.atomic():
+        while added < missing:
+            chunk = min(BATCH, missing - added)
+            added += _insert_chunk(
+                start, chunk, teams, owners, benchmarks, evals_per_artifact, now, rng
+            )
+            start += -(-chunk // VERSIONS_PER_MODEL)
+    return added
+
+
+def _insert_chunk(start, count, teams, owners, benchmarks, evals_per_artifact, now, rng) -> int:
+    n_models = -(-count // VERSIONS_PER_MODEL)
+    models = Model.objects.bulk_create(
+        Model(
+            name=f"{PREFIX}model-{start + i:06d}",
+            team=teams[(start + i) % len(teams)],
+            task=TASKS[(start + i) % len(TASKS)],
+            description="Bulk model for load testing.",
+            last_version=min(VERSIONS_PER_MODEL, count - i * VERSIONS_PER_MODEL),
+        )
+        for i in range(n_models)
+    )
+    if models[0].pk is None:  # backends that do not return ids from bulk inserts
+        models = list(Model.objects.filter(name__startswith=PREFIX).order_by("-id")[:n_models])[
+            ::-1
+        ]
+    artifacts = []
+    for model in models:
+        for version in range(1, model.last_version + 1):
+            at = now - timedelta(minutes=rng.randint(60, 60 * 24 * 300))
+            artifacts.append(
+                ModelArtifact(
+                    model=model,
+                    version=version,
+                    status=Stage.EXPERIMENTAL,
+                    owner=rng.choice(owners[model.team_id]),
+                    created_at=at,
+                    status_changed_at=at,
+                    artifact_uri=f"s3://mlteam-models/{model.name}/v{version}/",
+                )
+            )
+    artifacts = ModelArtifact.objects.bulk_create(artifacts)
+    ModelCard.objects.bulk_create(
+        ModelCard(artifact=a, summary=a.model.description) for a in artifacts
+    )
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            at=a.created_at,
+            actor_id=a.owner.user_id,
+            action=AuditAction.ARTIFACT_REGISTERED,
+            summary=f"{a.owner} registered {a.model.name} v{a.version} (bulk)",
+            to_state=Stage.EXPERIMENTAL,
+            model=a.model,
+            artifact=a,
+        )
+        for a in artifacts
+    )
+    results = []
+    for artifact in artifacts:
+        for index in range(evals_per_artifact):
+            benchmark = benchmarks[index % len(benchmarks)]
+            results.append(
+                EvalResult(
+                    artifact=artifact,
+                    benchmark=benchmark,
+                    value=round(rng.random(), 4),
+                    recorded_by=artifact.owner,
+                    recorded_at=artifact.created_at + timedelta(hours=index + 1),
+                )
+            )
+    EvalResult.objects.bulk_create(results, batch_size=BATCH)
+    return len(artifacts)

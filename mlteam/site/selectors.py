@@ -1,0 +1,44 @@
+"""The dashboard's reads, bounded in queries whatever the size of the registry."""
+
+from django.db.models import Count
+
+from mlteam.kernel.enums import Stage
+from mlteam.kernel.models import AuditEvent
+from mlteam.registry.enums import PromotionState
+from mlteam.registry.models import ModelArtifact
+from mlteam.registry.selectors import (
+    promotions_for_list,
+    promotions_requested_by,
+    promotions_waiting_for,
+)
+from mlteam.roster.permissions import member_of
+
+RECENT_EVENTS = 15
+LIST_LIMIT = 10
+
+
+def stage_counts() -> list[dict]:
+    counts = dict(ModelArtifact.objects.values_list("status").annotate(n=Count("id")).order_by())
+    return [{"stage": s, "label": s.label, "count": counts.get(s.value, 0)} for s in Stage]
+
+
+def pending_promotions():
+    return promotions_for_list().filter(state=PromotionState.PENDING).order_by("requested_at")
+
+
+def dashboard_context(user) -> dict:
+    """What waits for the signed-in person (the same rules as the promotions inbox), then the
+    registry's state. Lists are capped; each links to the page with everything."""
+    member = member_of(user)
+    return {
+        "member": member,
+        "stage_counts": stage_counts(),
+        "pending": pending_promotions()[:LIST_LIMIT],
+        "waiting_for_me": promotions_waiting_for(member).order_by("requested_at")[:LIST_LIMIT],
+        "my_requests": promotions_requested_by(member)
+        .filter(state=PromotionState.PENDING)
+        .order_by("requested_at")[:LIST_LIMIT],
+        "recent_events": AuditEvent.objects.select_related(
+            "actor", "artifact__model", "promotion"
+        ).order_by("-at", "-id")[:RECENT_EVENTS],
+    }
