@@ -6,7 +6,7 @@ import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.kernel.enums import Stage
 from mlteam.kernel.models import AuditEvent
+from mlteam.registry import selectors as registry_selectors
 from mlteam.registry.enums import PromotionState
 from mlteam.registry.models import HandoffProtocol, Model, ModelArtifact, PromotionRequest
 from mlteam.registry.selectors import promotions_waiting_for
@@ -76,17 +77,18 @@ class MomentFilter(filters.IsoDateTimeFilter):
 class ModelFilter(filters.FilterSet):
     team = filters.CharFilter(field_name="team__slug", help_text="Owning team's slug.")
     task = filters.CharFilter(field_name="task")
-    q = filters.CharFilter(method="search", help_text="Words in the name or description.")
+    q = filters.CharFilter(
+        method="search", help_text="Text in the name, task or description (any case)."
+    )
     stage = filters.ChoiceFilter(
         choices=Stage.choices, method="with_stage", help_text="Has a version in this stage."
     )
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(description__icontains=value))
+        return registry_selectors.models_matching(queryset, value)
 
     def with_stage(self, queryset, name, value):
-        versions = ModelArtifact.objects.filter(model=OuterRef("pk"), status=value)
-        return queryset.filter(Exists(versions))
+        return registry_selectors.models_with_stage(queryset, value)
 
     class Meta:
         model = Model

@@ -1,10 +1,10 @@
 """Ready-joined querysets for the API's lists and details: a fixed number of queries per
-request, however many rows a page shows."""
+request, however many rows a page shows. Where the pages already have the read (the registry's
+model list, the promotion lists) the API uses the registry's selector, not a copy."""
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from mlteam.evals.models import Benchmark, EvalResult
-from mlteam.kernel.enums import Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry.enums import PromotionState
 from mlteam.registry.models import (
@@ -14,15 +14,9 @@ from mlteam.registry.models import (
     ModelArtifact,
     PromotionRequest,
 )
+from mlteam.registry.selectors import promotions_for_list
 from mlteam.roster.models import MLTeamMember, Team
 from mlteam.tracking.models import Experiment, Run, RunMetric
-
-
-def models_for_api() -> QuerySet[Model]:
-    production = ModelArtifact.objects.filter(model=OuterRef("pk"), status=Stage.PRODUCTION)
-    return Model.objects.select_related("team").annotate(
-        production_version=Subquery(production.values("version")[:1])
-    )
 
 
 def versions_for_api() -> QuerySet[ModelArtifact]:
@@ -42,15 +36,9 @@ def eval_results_for_api() -> QuerySet[EvalResult]:
     return EvalResult.objects.select_related("benchmark", "recorded_by__user")
 
 
-def promotions_for_api() -> QuerySet[PromotionRequest]:
-    return PromotionRequest.objects.select_related(
-        "artifact__model", "requested_by__user", "responsible_role", "decided_by__user"
-    )
-
-
 def promotion_for_api(pk: int) -> PromotionRequest | None:
     return (
-        promotions_for_api()
+        promotions_for_list()
         .select_related("artifact__model__team", "artifact__card")
         .filter(pk=pk)
         .first()

@@ -1,4 +1,9 @@
-"""Small view helpers shared by the cards, evals and tracking pages."""
+"""The one page-or-partial helper and the refusal helpers every HTML page uses.
+
+Refusals take one of two forms, by whether a form is on screen: a form re-renders with the
+engine's message (``form_status``: 200 for htmx, which swaps only 2xx answers), and an action
+without a form is refused with ``refuse`` (JSON for htmx, which mlteam.js shows; else a page).
+"""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -11,6 +16,12 @@ def is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
+def partial_wanted(request: HttpRequest) -> bool:
+    """htmx asks for a fragment, except when restoring history (Back after the cache was
+    evicted), which needs the whole page."""
+    return is_htmx(request) and not request.htmx.history_restore_request
+
+
 def render_page(
     request: HttpRequest,
     template: str,
@@ -20,7 +31,7 @@ def render_page(
     status: int = 200,
 ) -> HttpResponse:
     """The whole page, or only ``partial`` of it for an htmx request (``Vary: HX-Request``)."""
-    name = f"{template}#{partial}" if partial and is_htmx(request) else template
+    name = f"{template}#{partial}" if partial and partial_wanted(request) else template
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response

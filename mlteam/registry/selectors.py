@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from mlteam.evals.models import Benchmark, EvalResult
@@ -72,6 +72,32 @@ def models_for_registry() -> QuerySet[Model]:
         production_version=Subquery(production.values("version")[:1]),
         latest_status=Subquery(latest.values("status")[:1]),
     )
+
+
+# One meaning per registry filter: the registry page (web ModelFilter) and the API's
+# ``/api/v1/models/`` (api ModelFilter) both call these, so the same parameters give the same rows.
+
+
+def models_matching(models: QuerySet[Model], text: str) -> QuerySet[Model]:
+    """``q``: models whose name, task or description contains ``text`` (any case)."""
+    text = text.strip()
+    if not text:
+        return models
+    return models.filter(
+        Q(name__icontains=text) | Q(task__icontains=text) | Q(description__icontains=text)
+    )
+
+
+def models_with_stage(models: QuerySet[Model], stage: str) -> QuerySet[Model]:
+    """``stage``: models with at least one version in ``stage``."""
+    versions = ModelArtifact.objects.filter(model=OuterRef("pk"), status=stage)
+    return models.filter(Exists(versions))
+
+
+def models_with_version_owner(models: QuerySet[Model], owner: MLTeamMember) -> QuerySet[Model]:
+    """``owner``: models with at least one version owned by ``owner``."""
+    versions = ModelArtifact.objects.filter(model=OuterRef("pk"), owner=owner)
+    return models.filter(Exists(versions))
 
 
 def model_tasks() -> list[tuple[str, str]]:

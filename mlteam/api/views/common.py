@@ -5,6 +5,7 @@ from rest_framework.request import Request
 
 from mlteam.api import selectors
 from mlteam.kernel.errors import NotAllowed, NotFound
+from mlteam.registry import selectors as registry_selectors
 from mlteam.registry.models import Model, ModelArtifact
 from mlteam.roster.models import MLTeamMember
 from mlteam.roster.permissions import member_of
@@ -23,7 +24,7 @@ def acting_member(request: Request) -> MLTeamMember:
 
 
 def model_or_404(name: str) -> Model:
-    model = selectors.models_for_api().filter(name=name).first()
+    model = registry_selectors.models_for_registry().filter(name=name).first()
     if model is None:
         raise NotFound("not_found", f"There is no model named '{name}'; see GET /api/v1/models/.")
     return model

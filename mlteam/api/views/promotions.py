@@ -12,6 +12,7 @@ from mlteam.api import filters, selectors
 from mlteam.api.serializers import registry as s
 from mlteam.api.views.common import acting_member
 from mlteam.kernel.errors import NotFound
+from mlteam.registry import selectors as registry_selectors
 from mlteam.registry import services
 from mlteam.registry.models import PromotionRequest
 from mlteam.registry.selectors import promotion_checks
@@ -40,7 +41,7 @@ class PromotionList(generics.ListAPIView):
     ordering = "-requested_at"
 
     def get_queryset(self):
-        return selectors.promotions_for_api()
+        return registry_selectors.promotions_for_list()
 
 
 class PromotionDetail(generics.GenericAPIView):

@@ -19,6 +19,7 @@ from mlteam.evals.models import Benchmark
 from mlteam.evals.selectors import latest_results_by_benchmark
 from mlteam.evals.services import eval_record
 from mlteam.kernel.errors import InvalidInput
+from mlteam.registry import selectors as registry_selectors
 from mlteam.registry import services
 from mlteam.registry.selectors import model_production_at
 from mlteam.roster.models import Team
@@ -70,7 +71,7 @@ class ModelList(generics.ListAPIView):
     ordering = "name"
 
     def get_queryset(self):
-        return selectors.models_for_api()
+        return registry_selectors.models_for_registry()
 
     @extend_schema(request=s.ModelCreateSerializer, responses={201: s.ModelSerializer})
     def post(self, request):
@@ -241,7 +242,7 @@ class VersionPromotionList(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return self.serializer_class.Meta.model.objects.none()
         artifact = version_or_404(self.kwargs["name"], self.kwargs["version"])
-        return selectors.promotions_for_api().filter(artifact=artifact)
+        return registry_selectors.promotions_for_list().filter(artifact=artifact)
 
     @extend_schema(
         request=s.PromotionRequestSerializer, responses={201: s.PromotionDetailSerializer}

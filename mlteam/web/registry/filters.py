@@ -3,12 +3,11 @@ and ignored, so a mistyped link still shows the registry."""
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
 
 from mlteam.kernel.enums import Stage
+from mlteam.registry import selectors
 from mlteam.registry.enums import PromotionState
-from mlteam.registry.models import Model, ModelArtifact, PromotionRequest
-from mlteam.registry.selectors import model_tasks
+from mlteam.registry.models import Model, PromotionRequest
 from mlteam.roster.models import MLTeamMember, Team
 
 
@@ -33,7 +32,9 @@ class ModelFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         label="Owning team", queryset=Team.objects.order_by("name"), empty_label="Any team"
     )
-    task = django_filters.ChoiceFilter(label="Task", choices=model_tasks, empty_label="Any task")
+    task = django_filters.ChoiceFilter(
+        label="Task", choices=selectors.model_tasks, empty_label="Any task"
+    )
     owner = django_filters.ModelChoiceFilter(
         label="Version owner",
         queryset=MLTeamMember.objects.select_related("user"),
@@ -46,20 +47,13 @@ class ModelFilter(django_filters.FilterSet):
         fields = ["q", "stage", "team", "task", "owner"]
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(task__icontains=value) | Q(description__icontains=value)
-        )
+        return selectors.models_matching(queryset, value)
 
     def with_stage(self, queryset, name, value):
-        versions = ModelArtifact.objects.filter(model=OuterRef("pk"), status=value)
-        return queryset.filter(Exists(versions))
+        return selectors.models_with_stage(queryset, value)
 
     def with_owner(self, queryset, name, value):
-        versions = ModelArtifact.objects.filter(model=OuterRef("pk"), owner=value)
-        return queryset.filter(Exists(versions))
+        return selectors.models_with_version_owner(queryset, value)
 
 
 class PromotionFilter(django_filters.FilterSet):

@@ -8,14 +8,14 @@ answers. One URL per page; with htmx a view renders only the partial that change
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_vary_headers
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_tables2 import RequestConfig
 
 from mlteam.kernel.enums import Stage
 from mlteam.kernel.errors import DomainError, InvalidInput, NotAllowed
+from mlteam.kernel.htmx import render_page
 from mlteam.registry import selectors, services
 from mlteam.registry.models import ChecklistItem, Model, ModelArtifact, PromotionRequest
 from mlteam.roster.permissions import can_work_on_model_of, is_ml_lead, member_of
@@ -33,18 +33,6 @@ PER_PAGE = 25
 MAX_PER_PAGE = 100
 MODEL_TIMELINE = 50
 INBOX_TABS = [("waiting", "Waiting for me"), ("requested", "Requested by me"), ("all", "All")]
-
-
-def _partial_wanted(request) -> bool:
-    # A history restore (Back after the cache was evicted) needs the whole page.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _render(request, template: str, context: dict, partial: str | None = None):
-    name = f"{template}#{partial}" if partial and _partial_wanted(request) else template
-    response = render(request, name, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _actor(request):
@@ -86,7 +74,7 @@ def model_list(request):
     table = ModelTable(filterset.qs)
     _paginate(request, table)
     context = {"filter": filterset, "table": table}
-    return _render(request, "registry/model_list.html", context, "table")
+    return render_page(request, "registry/model_list.html", context, partial="table")
 
 
 @require_GET
@@ -103,7 +91,7 @@ def model_detail(request, name: str):
         "timeline": timeline[:MODEL_TIMELINE],
         "timeline_limit": MODEL_TIMELINE,
     }
-    return _render(request, "registry/model_detail.html", context)
+    return render_page(request, "registry/model_detail.html", context)
 
 
 def _artifact_or_404(name: str, version: int) -> ModelArtifact:
@@ -133,7 +121,7 @@ def _version_context(request, artifact: ModelArtifact, **extra) -> dict:
 def version_detail(request, name: str, version: int):
     """One version: stage, lineage, scores against the next gate, card, timeline, next steps."""
     artifact = _artifact_or_404(name, version)
-    return _render(request, "registry/version_detail.html", _version_context(request, artifact))
+    return render_page(request, "registry/version_detail.html", _version_context(request, artifact))
 
 
 @require_POST
@@ -148,7 +136,9 @@ def version_request_promotion(request, name: str, version: int):
         )
     except DomainError as error:
         context = _version_context(request, artifact, request_error=error.message, form=form)
-        return _render(request, "registry/version_detail.html", context, "promotion_request")
+        return render_page(
+            request, "registry/version_detail.html", context, partial="promotion_request"
+        )
     messages.success(
         request,
         f"Requested {artifact} {promotion.from_stage} → {promotion.to_stage}; it now waits for "
@@ -179,7 +169,7 @@ def promotion_list(request):
     _paginate(request, table)
     context = {"tab": tab if tab in querysets else "all", "tabs": INBOX_TABS, "counts": counts}
     context |= {"filter": filterset, "table": table}
-    return _render(request, "registry/promotion_list.html", context, "inbox")
+    return render_page(request, "registry/promotion_list.html", context, partial="inbox")
 
 
 def _promotion_or_404(pk: int) -> PromotionRequest:
@@ -207,7 +197,7 @@ def _promotion_context(request, promotion: PromotionRequest, **extra) -> dict:
 def promotion_detail(request, pk: int):
     """The gate: every checklist item with its evidence, and what the viewer may do about it."""
     promotion = _promotion_or_404(pk)
-    return _render(
+    return render_page(
         request, "registry/promotion_detail.html", _promotion_context(request, promotion)
     )
 
@@ -218,7 +208,7 @@ def _after_action(request, pk: int, partial: str, refused: bool = False, **extra
     if not request.htmx and not refused:
         return redirect("registry:promotion", pk=pk)
     context = _promotion_context(request, _promotion_or_404(pk), **extra)
-    return _render(request, "registry/promotion_detail.html", context, partial)
+    return render_page(request, "registry/promotion_detail.html", context, partial=partial)
 
 
 @require_POST

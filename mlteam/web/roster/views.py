@@ -5,10 +5,10 @@ services. Reads come from ``selectors`` (bounded queries), charts are server-ren
 """
 
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
+from mlteam.kernel.htmx import render_page
 from mlteam.registry import selectors as registry_selectors
 from mlteam.registry import teams as team_reads
 from mlteam.roster import charts, selectors
@@ -53,11 +53,8 @@ def team_list(request):
     ratios = {row.team.pk: row for row in selectors.ratio_by_team()}
     table = TeamTable(team_filter.qs, ratios=ratios)
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    partial = request.htmx and not request.htmx.history_restore_request
-    template = "roster/team_list.html#table" if partial else "roster/team_list.html"
-    response = render(request, template, {"filter": team_filter, "table": table})
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    context = {"filter": team_filter, "table": table}
+    return render_page(request, "roster/team_list.html", context, partial="table")
 
 
 @require_GET
