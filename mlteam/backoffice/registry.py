@@ -4,11 +4,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 
-from mlteam.backoffice.mixins import AuditedConfigAdminMixin, DomainErrorsAsMessagesMixin
-from mlteam.kernel.enums import AuditAction
+from mlteam.backoffice.mixins import ConfigAdminMixin, DomainErrorsAsMessagesMixin
 from mlteam.kernel.errors import DomainError, NotAllowed
 from mlteam.kernel.models import AuditEvent
-from mlteam.registry import services
+from mlteam.registry import configuration, services
 from mlteam.registry.enums import PromotionState
 from mlteam.registry.models import (
     ChecklistItem,
@@ -18,7 +17,7 @@ from mlteam.registry.models import (
     ModelArtifact,
     PromotionRequest,
 )
-from mlteam.roster.permissions import member_of
+from mlteam.roster.permissions import actor_for, member_of
 
 
 @admin.register(Model)
@@ -105,11 +104,10 @@ class GateCriterionInline(admin.TabularInline):
 
 
 @admin.register(HandoffProtocol)
-class HandoffProtocolAdmin(AuditedConfigAdminMixin, admin.ModelAdmin):
-    """The state machine: ML leads edit it, every edit is audited. Requests already made keep
-    the checklist they snapshotted."""
-
-    audit_action = AuditAction.PROTOCOL_CHANGED
+class HandoffProtocolAdmin(ConfigAdminMixin, admin.ModelAdmin):
+    """The state machine: ML leads edit it through ``mlteam.registry.configuration`` (one audit
+    event per changed protocol or criterion). Requests already made keep the checklist they
+    snapshotted."""
 
     list_display = [
         "name",
@@ -123,6 +121,53 @@ class HandoffProtocolAdmin(AuditedConfigAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "description"]
     list_select_related = ["responsible_role"]
     inlines = [GateCriterionInline]
+
+    def save_model(self, request, obj, form, change):
+        actor = actor_for(request.user)
+        fields = configuration.PROTOCOL_FIELDS
+        if change:
+            protocol = HandoffProtocol.objects.get(pk=obj.pk)
+            changes = {
+                name: form.cleaned_data[name] for name in form.changed_data if name in fields
+            }
+            saved = configuration.protocol_update(protocol=protocol, actor=actor, changes=changes)
+        else:
+            values = {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}
+            saved = configuration.protocol_create(actor=actor, **values)
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        """Each added, changed or deleted criterion through its service (one event each)."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        actor = actor_for(request.user)
+        fields = configuration.CRITERION_FIELDS
+        for criterion_form in formset.forms:
+            existing = criterion_form.instance.pk and GateCriterion.objects.get(
+                pk=criterion_form.instance.pk
+            )
+            if formset._should_delete_form(criterion_form):
+                if existing:
+                    configuration.criterion_remove(criterion=existing, actor=actor)
+                    formset.deleted_objects.append(existing)
+                continue
+            if not criterion_form.has_changed():
+                continue
+            data = criterion_form.cleaned_data
+            if existing:
+                changes = {n: data[n] for n in criterion_form.changed_data if n in fields}
+                saved = configuration.criterion_change(
+                    criterion=existing, actor=actor, changes=changes
+                )
+                formset.changed_objects.append((saved, criterion_form.changed_data))
+            else:
+                values = {name: data[name] for name in fields if name in data}
+                saved = configuration.criterion_add(protocol=form.instance, actor=actor, **values)
+                formset.new_objects.append(saved)
+
+    def delete_model(self, request, obj):
+        configuration.protocol_delete(protocol=obj, actor=actor_for(request.user))
 
 
 class ChecklistItemInline(admin.TabularInline):

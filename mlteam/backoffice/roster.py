@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.template.loader import render_to_string
 
 from mlteam.backoffice.mixins import (
-    AuditedConfigAdminMixin,
+    ConfigAdminMixin,
     DomainErrorsAsMessagesMixin,
     MLLeadEditsMixin,
 )
@@ -18,6 +18,7 @@ from mlteam.backoffice.roster_filters import ActiveFilter, TeamOrEmbeddedFilter
 from mlteam.backoffice.roster_forms import MemberAddForm, MemberChangeForm, TargetForm, TeamForm
 from mlteam.kernel.errors import DomainError
 from mlteam.roster import charts, selectors, services
+from mlteam.roster.configuration import CONSUMER_FIELDS, INTERACTION_FIELDS, ROLE_FIELDS
 from mlteam.roster.models import (
     MLTeamMember,
     ModelConsumer,
@@ -27,7 +28,7 @@ from mlteam.roster.models import (
     Team,
     TeamInteraction,
 )
-from mlteam.roster.permissions import can_edit_roster
+from mlteam.roster.permissions import actor_for, can_edit_roster
 
 
 class RosterEditMixin(MLLeadEditsMixin, DomainErrorsAsMessagesMixin):
@@ -90,16 +91,18 @@ class MLTeamMemberAdmin(RosterEditMixin, admin.ModelAdmin):
                 orientation=data["orientation"],
                 team=data["team"],
                 embedded_in=data["embedded_in"],
-                actor=request.user,
+                actor=actor_for(request.user),
                 at=at,
             )
             obj.pk = member.pk
             return
         member = MLTeamMember.objects.get(pk=obj.pk)
         if form.cleaned_data.get("leave"):
-            services.member_leave(member=member, actor=request.user, at=at)
+            services.member_leave(member=member, actor=actor_for(request.user), at=at)
         elif form.changes():
-            services.member_update(member=member, actor=request.user, changes=form.changes(), at=at)
+            services.member_update(
+                member=member, actor=actor_for(request.user), changes=form.changes(), at=at
+            )
         obj.refresh_from_db()
 
     @admin.action(description="Record that the selected members left (now)")
@@ -107,7 +110,7 @@ class MLTeamMemberAdmin(RosterEditMixin, admin.ModelAdmin):
         left = 0
         for member in queryset.select_related("user", "team", "role"):
             try:
-                services.member_leave(member=member, actor=request.user)
+                services.member_leave(member=member, actor=actor_for(request.user))
                 left += 1
             except DomainError as error:
                 self.message_user(request, error.message, messages.WARNING)
@@ -126,7 +129,7 @@ class MLTeamMemberAdmin(RosterEditMixin, admin.ModelAdmin):
                     role=member.role,
                     orientation=member.orientation,
                     team=member.team,
-                    actor=request.user,
+                    actor=actor_for(request.user),
                 )
                 rejoined += 1
             except DomainError as error:
@@ -242,11 +245,13 @@ class TeamAdmin(RosterEditMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         values = {name: form.cleaned_data[name] for name in TeamForm.Meta.fields}
         if not change:
-            team = services.team_create(actor=request.user, **values)
+            team = services.team_create(actor=actor_for(request.user), **values)
             obj.pk = team.pk
             return
         changed = {k: v for k, v in values.items() if k in form.changed_data}
-        services.team_update(team=Team.objects.get(pk=obj.pk), actor=request.user, changes=changed)
+        services.team_update(
+            team=Team.objects.get(pk=obj.pk), actor=actor_for(request.user), changes=changed
+        )
         obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change):
@@ -259,12 +264,12 @@ class TeamAdmin(RosterEditMixin, admin.ModelAdmin):
                 continue
             if formset._should_delete_form(target_form):
                 if target_form.instance.pk:
-                    services.orientation_target_remove(team=team, actor=request.user)
+                    services.orientation_target_remove(team=team, actor=actor_for(request.user))
                     formset.deleted_objects.append(target_form.instance)
                 continue
             target = services.orientation_target_set(
                 team=team,
-                actor=request.user,
+                actor=actor_for(request.user),
                 target_share=target_form.cleaned_data["target_research_share"],
                 tolerance=target_form.cleaned_data["tolerance"],
             )
@@ -283,24 +288,50 @@ class OrientationTargetAdmin(RosterEditMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         target = services.orientation_target_set(
             team=form.cleaned_data["team"],
-            actor=request.user,
+            actor=actor_for(request.user),
             target_share=form.cleaned_data["target_research_share"],
             tolerance=form.cleaned_data["tolerance"],
         )
         obj.pk = target.pk
 
     def delete_model(self, request, obj):
-        services.orientation_target_remove(team=obj.team, actor=request.user)
+        services.orientation_target_remove(team=obj.team, actor=actor_for(request.user))
 
     def delete_queryset(self, request, queryset):
         for target in queryset.select_related("team"):
-            services.orientation_target_remove(team=target.team, actor=request.user)
+            services.orientation_target_remove(team=target.team, actor=actor_for(request.user))
+
+
+def _saved(obj, saved) -> None:
+    """Point the admin's object at the row a service wrote, so its messages and logs name it."""
+    obj.pk = saved.pk
+    obj._state.adding = False
+    obj.refresh_from_db()
+
+
+def _changes(form, fields) -> dict:
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in fields}
 
 
 @admin.register(Role)
-class RoleAdmin(AuditedConfigAdminMixin, admin.ModelAdmin):
+class RoleAdmin(ConfigAdminMixin, admin.ModelAdmin):
     list_display = ["name", "is_ml_lead"]
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        actor = actor_for(request.user)
+        if change:
+            role = Role.objects.get(pk=obj.pk)
+            changes = _changes(form, ROLE_FIELDS)
+            _saved(obj, services.role_update(role=role, actor=actor, changes=changes))
+            return
+        values = {
+            name: form.cleaned_data[name] for name in ROLE_FIELDS if name in form.cleaned_data
+        }
+        _saved(obj, services.role_create(actor=actor, **values))
+
+    def delete_model(self, request, obj):
+        services.role_delete(role=obj, actor=actor_for(request.user))
 
 
 @admin.register(RosterPeriod)
@@ -331,20 +362,44 @@ class RosterPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(TeamInteraction)
-class TeamInteractionAdmin(AuditedConfigAdminMixin, admin.ModelAdmin):
+class TeamInteractionAdmin(ConfigAdminMixin, admin.ModelAdmin):
     list_display = ["from_team", "to_team", "mode", "description"]
     list_filter = ["mode"]
     list_select_related = ["from_team", "to_team"]
 
-    def audit_targets(self, obj) -> dict:
-        return {"team": obj.from_team}
+    def save_model(self, request, obj, form, change):
+        actor = actor_for(request.user)
+        if change:
+            interaction = TeamInteraction.objects.get(pk=obj.pk)
+            changes = _changes(form, INTERACTION_FIELDS)
+            saved = services.team_interaction_update(
+                interaction=interaction, actor=actor, changes=changes
+            )
+        else:
+            values = {name: form.cleaned_data[name] for name in INTERACTION_FIELDS}
+            saved = services.team_interaction_add(actor=actor, **values)
+        _saved(obj, saved)
+
+    def delete_model(self, request, obj):
+        services.team_interaction_remove(interaction=obj, actor=actor_for(request.user))
 
 
 @admin.register(ModelConsumer)
-class ModelConsumerAdmin(AuditedConfigAdminMixin, admin.ModelAdmin):
+class ModelConsumerAdmin(ConfigAdminMixin, admin.ModelAdmin):
     list_display = ["team", "model", "since"]
     list_filter = ["team"]
     list_select_related = ["team", "model"]
 
-    def audit_targets(self, obj) -> dict:
-        return {"team": obj.team, "model": obj.model}
+    def save_model(self, request, obj, form, change):
+        actor = actor_for(request.user)
+        if change:
+            consumer = ModelConsumer.objects.get(pk=obj.pk)
+            changes = _changes(form, CONSUMER_FIELDS)
+            saved = services.model_consumer_update(consumer=consumer, actor=actor, changes=changes)
+        else:
+            values = {name: form.cleaned_data[name] for name in CONSUMER_FIELDS}
+            saved = services.model_consumer_add(actor=actor, **values)
+        _saved(obj, saved)
+
+    def delete_model(self, request, obj):
+        services.model_consumer_remove(consumer=obj, actor=actor_for(request.user))

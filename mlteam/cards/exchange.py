@@ -10,6 +10,7 @@ information". Scores are never imported: they come from recorded results.
 """
 
 import re
+from dataclasses import dataclass, field
 
 import yaml
 from django.db import transaction
@@ -29,6 +30,7 @@ from mlteam.cards.services import SECTION_FIELDS, card_clean_changes, card_requi
 from mlteam.evals.selectors import latest_results_by_benchmark
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
+from mlteam.roster.models import MLTeamMember
 
 SECTIONS = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
 HEADING_OF = dict(SECTIONS)
@@ -153,12 +155,22 @@ def card_to_dict(card: ModelCard) -> dict:
 
 
 # -- import --------------------------------------------------------------------------------------
-def card_import_markdown(*, card: ModelCard, text: str, actor) -> ModelCard:
+@dataclass(frozen=True)
+class CardImport:
+    """What an import did: the saved card, the sections it changed, and notes on what was not
+    taken over (e.g. ``model-index`` scores)."""
+
+    card: ModelCard
+    changed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def card_import_markdown(*, card: ModelCard, text: str, actor: MLTeamMember) -> CardImport:
     """Import a README.md card onto ``card`` (owning team or ML leads only).
 
     Everything is parsed and validated before anything is written: bad YAML or a bad value
-    raises InvalidInput and the card stays as it was. The card gets ``import_notes`` (what was
-    not taken over). Side effects: AuditEvent ``card.imported`` naming the changed sections.
+    raises InvalidInput and the card stays as it was. Returns a ``CardImport``. Side effects:
+    AuditEvent ``card.imported`` naming the changed sections.
     """
     card_require_editor(card=card, actor=actor)
     plan = card_import_plan(text)
@@ -176,6 +188,4 @@ def card_import_markdown(*, card: ModelCard, text: str, actor) -> ModelCard:
             artifact=card.artifact,
             details={"sections": changed, "source": plan.source, "notes": plan.notes},
         )
-    card.import_notes = plan.notes
-    card.import_changed = changed
-    return card
+    return CardImport(card=card, changed=changed, notes=list(plan.notes))

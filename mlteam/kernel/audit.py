@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.utils import timezone
 
+from mlteam.kernel.actors import SYSTEM, actor_user
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.models import AuditEvent
 
@@ -14,7 +14,7 @@ def audit_record(
     *,
     action: AuditAction,
     summary: str,
-    actor: User | None,
+    actor,
     at: datetime | None = None,
     from_state: str = "",
     to_state: str = "",
@@ -25,16 +25,20 @@ def audit_record(
     member=None,
     team=None,
 ) -> AuditEvent:
+    """``actor`` is a member, an operator, ``SYSTEM`` or (from the engine) the acting user."""
     if artifact is not None and model is None:
         model = artifact.model
+    details = dict(details or {})
+    if actor is SYSTEM:
+        details.setdefault("actor", "system")
     return AuditEvent.objects.create(
         at=at or timezone.now(),
-        actor=actor,
+        actor=actor_user(actor),
         action=action,
         summary=summary[:300],
         from_state=from_state,
         to_state=to_state,
-        details=details or {},
+        details=details,
         model=model,
         artifact=artifact,
         promotion=promotion,
@@ -44,16 +48,34 @@ def audit_record(
 
 
 def audit_config_change(
-    *, action: AuditAction, obj, verb: str, actor: User | None, changed=(), **targets
+    *,
+    action: AuditAction,
+    obj,
+    verb: str,
+    actor,
+    changed=(),
+    at: datetime | None = None,
+    of=None,
+    extra: dict[str, Any] | None = None,
+    **targets,
 ) -> AuditEvent:
     """Record an edit of configuration that decides who may do what (protocols and their
-    criteria, roles, team relations): ``verb`` is added, changed or deleted."""
+    criteria, roles, team relations, model consumers): ``verb`` is added, changed, deleted
+    (for criteria, reordered); ``of`` names what ``obj`` belongs to (a criterion's protocol)."""
     label = obj._meta.verbose_name
     fields = f" ({', '.join(changed)})" if changed else ""
+    within = f" of '{of}'" if of is not None else ""
     return audit_record(
         action=action,
-        summary=f"{actor or 'system'} {verb} {label} '{obj}'{fields}",
+        summary=f"{actor} {verb} {label} '{obj}'{within}{fields}",
         actor=actor,
-        details={"object": label, "id": obj.pk, "verb": verb, "fields": list(changed)},
+        at=at,
+        details={
+            "object": label,
+            "id": obj.pk,
+            "verb": verb,
+            "fields": list(changed),
+            **(extra or {}),
+        },
         **targets,
     )

@@ -2,17 +2,22 @@
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import User
 from django.utils import timezone
 
+from mlteam.kernel.actors import Operator, SystemActor
 from mlteam.kernel.errors import InvalidInput, NotAllowed
-from mlteam.roster.permissions import can_edit_roster
+from mlteam.roster.models import MLTeamMember
+from mlteam.roster.permissions import may_edit_roster
+
+Actor = MLTeamMember | Operator | SystemActor
 
 
-def require_roster_editor(actor: User | None, doing: str) -> None:
-    """Refuse anyone but an ML lead or superuser with NotAllowed; ``None`` is the system itself
-    (the demo seed, management commands) and is never what an interface passes."""
-    if actor is None or can_edit_roster(actor):
+def require_roster_editor(actor: Actor, doing: str) -> None:
+    """Refuse anyone but an ML lead, a superuser operator or ``SYSTEM`` (the demo seed,
+    migrations) with NotAllowed. Roster and configuration services start with it."""
+    if actor is None:
+        raise NotAllowed("no_actor", f"Nobody was named as acting; only ML leads may {doing}.")
+    if may_edit_roster(actor):
         return
     raise NotAllowed(
         "not_ml_lead", f"Only ML leads may {doing}; ask an ML lead to make this change."

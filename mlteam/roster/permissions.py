@@ -2,6 +2,8 @@
 
 from django.contrib.auth.models import AnonymousUser, User
 
+from mlteam.kernel.actors import SYSTEM, Operator
+from mlteam.kernel.errors import NotAllowed
 from mlteam.roster.models import MLTeamMember, Team
 
 ML_LEADS_GROUP = "ML leads"
@@ -46,3 +48,27 @@ def can_edit_roster(user: User | AnonymousUser | None) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return user.is_superuser or is_ml_lead(member_of(user))
+
+
+def may_edit_roster(actor) -> bool:
+    """The acting side of ``can_edit_roster``: an ML lead, a superuser operator, or SYSTEM."""
+    if actor is SYSTEM:
+        return True
+    if isinstance(actor, Operator):
+        return actor.is_active
+    return isinstance(actor, MLTeamMember) and is_ml_lead(actor)
+
+
+def actor_for(user: User | AnonymousUser | None) -> MLTeamMember | Operator:
+    """The actor an interface passes to roster and configuration services: the user's roster
+    entry, or for a superuser without one an ``Operator``; anyone else is refused."""
+    member = member_of(user)
+    if member is not None:
+        return member
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return Operator(user)
+    raise NotAllowed(
+        "no_roster_entry",
+        "You have no roster entry, so you cannot make this change; "
+        "ask an ML lead to add you to a team.",
+    )

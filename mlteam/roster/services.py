@@ -2,10 +2,10 @@
 writes an AuditEvent in the same transaction, so the research/production ratio is exact for any
 past date.
 
-Every service takes the acting user explicitly. Roster edits are for ML leads (and Django
-superusers, the operators who add the first lead); ``actor=None`` means the system itself (the
-demo seed, a management command) and is never what an interface passes. ``at`` defaults to now;
-the demo passes past dates to replay a year of history.
+Every service takes the actor explicitly (``mlteam.kernel.actors``): the acting ML lead's
+``MLTeamMember``, an ``Operator`` (a Django superuser without a roster entry: operators add the
+first lead) or ``SYSTEM`` (the demo seed, migrations; never what an interface passes). Anyone
+else is refused. ``at`` defaults to now; the demo passes past dates to replay a year of history.
 """
 
 from datetime import datetime
@@ -17,10 +17,21 @@ from django.utils import timezone
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.errors import Conflict, InvalidInput
+from mlteam.roster.configuration import (  # noqa: F401  (one import path for every roster service)
+    model_consumer_add,
+    model_consumer_remove,
+    model_consumer_update,
+    role_create,
+    role_delete,
+    role_update,
+    team_interaction_add,
+    team_interaction_remove,
+    team_interaction_update,
+)
 from mlteam.roster.enums import Orientation
-from mlteam.roster.guards import require_roster_editor, resolve_at
+from mlteam.roster.guards import Actor, require_roster_editor, resolve_at
 from mlteam.roster.models import MLTeamMember, Role, RosterPeriod, Team
-from mlteam.roster.team_services import (  # noqa: F401  (one import path for every roster service)
+from mlteam.roster.team_services import (  # noqa: F401
     orientation_target_remove,
     orientation_target_set,
     team_create,
@@ -89,7 +100,7 @@ def member_join(
     role: Role,
     orientation: str,
     team: Team,
-    actor: User | None,
+    actor: Actor,
     embedded_in: Team | None = None,
     at: datetime | None = None,
 ) -> MLTeamMember:
@@ -144,7 +155,7 @@ def _check_not_before_last_period(member: MLTeamMember, at: datetime) -> None:
         )
 
 
-def member_leave(*, member: MLTeamMember, actor: User | None, at: datetime | None = None):
+def member_leave(*, member: MLTeamMember, actor: Actor, at: datetime | None = None):
     """Record that ``member`` left. Side effects: closes their RosterPeriod, clears them as lead
     of any team (AuditEvent ``roster.team_changed`` each), AuditEvent ``roster.left``."""
     require_roster_editor(actor, "record that someone left")
@@ -209,7 +220,7 @@ def member_changes_check(*, member: MLTeamMember, changes: dict) -> dict:
 
 
 def member_update(
-    *, member: MLTeamMember, actor: User | None, changes: dict, at: datetime | None = None
+    *, member: MLTeamMember, actor: Actor, changes: dict, at: datetime | None = None
 ) -> MLTeamMember:
     """Change any of role, orientation, team, embedded_in at once.
 
@@ -253,23 +264,23 @@ def _audit_change(member, key, old, new, actor, at) -> None:
     )
 
 
-def member_role_change(*, member: MLTeamMember, role: Role, actor: User | None, at=None):
+def member_role_change(*, member: MLTeamMember, role: Role, actor: Actor, at=None):
     """Give ``member`` another role (side effects as ``member_update``)."""
     return member_update(member=member, actor=actor, changes={"role": role}, at=at)
 
 
-def member_orientation_change(*, member: MLTeamMember, orientation: str, actor, at=None):
+def member_orientation_change(*, member: MLTeamMember, orientation: str, actor: Actor, at=None):
     """Switch research ↔ production (side effects as ``member_update``)."""
     return member_update(member=member, actor=actor, changes={"orientation": orientation}, at=at)
 
 
-def member_move(*, member: MLTeamMember, team: Team, actor: User | None, at=None):
+def member_move(*, member: MLTeamMember, team: Team, actor: Actor, at=None):
     """Move ``member`` to another primary team (side effects as ``member_update``); moving into
     the team they were embedded in ends the embedding."""
     return member_update(member=member, actor=actor, changes={"team": team}, at=at)
 
 
-def member_embed(*, member: MLTeamMember, team: Team | None, actor: User | None, at=None):
+def member_embed(*, member: MLTeamMember, team: Team | None, actor: Actor, at=None):
     """Embed ``member`` in another team (hybrid structures), or end the embedding with
     ``team=None`` (side effects as ``member_update``)."""
     return member_update(member=member, actor=actor, changes={"embedded_in": team}, at=at)

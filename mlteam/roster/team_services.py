@@ -7,7 +7,6 @@ transaction and refuses bad input with a domain error before changing anything.
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -15,7 +14,7 @@ from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.errors import Conflict, InvalidInput, NotFound
 from mlteam.roster.enums import TeamKind
-from mlteam.roster.guards import require_roster_editor, resolve_at
+from mlteam.roster.guards import Actor, require_roster_editor, resolve_at
 from mlteam.roster.models import MLTeamMember, OrientationTarget, Team
 
 TEAM_FIELDS = ("name", "slug", "kind", "mission", "lead")
@@ -60,7 +59,7 @@ def team_create(
     *,
     name: str,
     kind: str,
-    actor: User | None,
+    actor: Actor,
     slug: str = "",
     mission: str = "",
     lead: MLTeamMember | None = None,
@@ -86,9 +85,7 @@ def team_create(
     return team
 
 
-def team_update(
-    *, team: Team, actor: User | None, changes: dict, at: datetime | None = None
-) -> Team:
+def team_update(*, team: Team, actor: Actor, changes: dict, at: datetime | None = None) -> Team:
     """Change a team's name, slug, kind, mission or lead.
 
     Side effects: AuditEvent ``roster.team_changed`` listing old and new values; a change that
@@ -146,7 +143,7 @@ def orientation_target_set(
     *,
     team: Team,
     target_share,
-    actor: User | None,
+    actor: Actor,
     tolerance=Decimal("0.1"),
     at: datetime | None = None,
 ) -> OrientationTarget:
@@ -179,7 +176,7 @@ def orientation_target_set(
     return target
 
 
-def orientation_target_remove(*, team: Team, actor: User | None, at: datetime | None = None):
+def orientation_target_remove(*, team: Team, actor: Actor, at: datetime | None = None):
     """Drop ``team``'s target. Side effects: deletes the row, AuditEvent ``roster.target_set``."""
     require_roster_editor(actor, "set staffing targets")
     at = resolve_at(at)

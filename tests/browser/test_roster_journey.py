@@ -3,6 +3,7 @@ the admin, and see the admin chart and the dashboard follow."""
 
 import pytest
 
+from mlteam.kernel.actors import SYSTEM
 from mlteam.roster import services
 from mlteam.roster.enums import InteractionMode, Orientation
 from mlteam.roster.models import TeamInteraction
@@ -27,8 +28,8 @@ def organisation() -> None:
     applied = TeamFactory(name="Applied ML", slug="applied-ml", mission="Ship task models.")
     safety = TeamFactory(name="Trust & Safety", slug="trust-safety", kind="hybrid")
     product = TeamFactory(name="Search", slug="search", kind="product")
-    services.orientation_target_set(team=applied, target_share=0.5, tolerance=0.1, actor=None)
-    services.orientation_target_set(team=safety, target_share=0.5, actor=None)
+    services.orientation_target_set(team=applied, target_share=0.5, tolerance=0.1, actor=SYSTEM)
+    services.orientation_target_set(team=safety, target_share=0.5, actor=SYSTEM)
     people = [("Ada", R), ("Ben", R), ("Chen", R), ("Dara", P), ("Eli", P)]
     for first, orientation in people:
         services.member_join(
@@ -36,7 +37,7 @@ def organisation() -> None:
             role=RoleFactory(name="Applied Scientist"),
             orientation=orientation,
             team=applied,
-            actor=lead.user,
+            actor=lead,
         )
     for first, orientation, embedded in [("Fay", R, None), ("Gus", P, None), ("Hana", R, applied)]:
         services.member_join(
@@ -45,7 +46,7 @@ def organisation() -> None:
             orientation=orientation,
             team=safety,
             embedded_in=embedded,
-            actor=lead.user,
+            actor=lead,
         )
     TeamInteraction.objects.create(
         from_team=applied, to_team=product, mode=InteractionMode.COLLABORATION
@@ -118,7 +119,7 @@ def test_topology_stays_usable_with_fifty_teams(page, password):
             role=RoleFactory(name="ML Engineer"),
             orientation=P,
             team=team,
-            actor=None,
+            actor=SYSTEM,
         )
         source = teams[(i * 17 + 5) % len(teams)]
         if source != team:

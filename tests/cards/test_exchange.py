@@ -280,7 +280,8 @@ def test_a_hugging_face_card_is_mapped_onto_our_sections(world):
     card = world.register().card
     card_update(card=card, actor=world.owner, changes={"ethical_considerations": "Keep me."})
 
-    card = card_import_markdown(card=card, text=HF_README, actor=world.owner)
+    imported = card_import_markdown(card=card, text=HF_README, actor=world.owner)
+    card = imported.card
     card.refresh_from_db()
 
     assert card.summary.startswith("A BERT model that routes support tickets.\n\nFine-tuned")
@@ -310,7 +311,7 @@ def test_a_hugging_face_card_is_mapped_onto_our_sections(world):
     assert "More Information Needed" not in extra
     assert "Downstream Use" not in extra  # only a placeholder: nothing to keep
     assert "<!--" not in card.summary + extra
-    assert any("model-index" in note for note in card.import_notes)
+    assert any("model-index" in note for note in imported.notes)
     assert "model-index" not in extra
 
 

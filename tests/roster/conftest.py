@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from mlteam.kernel.actors import SYSTEM
 from mlteam.roster import services
 from mlteam.roster.enums import Orientation
 from tests.factories import MemberFactory, RoleFactory, TeamFactory, UserFactory
@@ -36,7 +37,7 @@ def join(db):
             orientation=orientation,
             team=team,
             embedded_in=embedded_in,
-            actor=None,
+            actor=SYSTEM,
             at=at or day(0),
         )
 

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from mlteam.kernel.actors import SYSTEM
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.models import AuditEvent
 from mlteam.roster import services
@@ -38,13 +39,13 @@ class TestChangelistChart:
     def test_chart_counts_exactly_the_listed_members(
         self, admin_client, team, other_team, join, lead
     ):
-        services.orientation_target_set(team=team, target_share=0.2, actor=None)
+        services.orientation_target_set(team=team, target_share=0.2, actor=SYSTEM)
         for o in (R, R, R, P, P):
             join(team, o)
         join(other_team, P)
         guest = join(other_team, R, embedded_in=team)
         gone = join(team, P)
-        services.member_leave(member=gone, actor=None)
+        services.member_leave(member=gone, actor=SYSTEM)
 
         everyone = admin_client.get(reverse(CHANGELIST))
         assert "Orientation ratio of the" in everyone.content.decode()
@@ -122,7 +123,7 @@ class TestMemberEdits:
     ):
         member = join(team, R, at=day(0))
         if has_left:
-            services.member_leave(member=member, actor=None, at=day(1))
+            services.member_leave(member=member, actor=SYSTEM, at=day(1))
         events = AuditEvent.objects.count()
         response = admin_client.post(
             reverse("admin:roster_mlteammember_change", args=[member.pk]),
@@ -230,7 +231,7 @@ class TestMemberEdits:
 
     def test_rejoining_action_continues_their_history(self, admin_client, team, join):
         back, still_here = join(team, P, at=day(0)), join(team, R, at=day(0))
-        services.member_leave(member=back, actor=None, at=day(3))
+        services.member_leave(member=back, actor=SYSTEM, at=day(3))
         response = admin_client.post(
             reverse(CHANGELIST) + "?status=all",
             {"action": "record_rejoining", "_selected_action": [back.pk, still_here.pk]},
@@ -295,7 +296,7 @@ class TestTeamAdmin:
     def test_change_page_shows_members_inline_and_ratio_against_target(
         self, admin_client, team, other_team, join
     ):
-        services.orientation_target_set(team=team, target_share=0.3, actor=None)
+        services.orientation_target_set(team=team, target_share=0.3, actor=SYSTEM)
         member = join(team, R)
         guest = join(other_team, P, embedded_in=team)
         html = admin_client.get(

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from mlteam.kernel.actors import SYSTEM
 from mlteam.registry import selectors as registry_selectors
 from mlteam.roster import charts, selectors, services
 from mlteam.roster.enums import Orientation
@@ -40,7 +41,7 @@ def test_three_research_and_five_production_is_0_375(team, join):
 
 def test_a_change_at_d_counts_from_d_on_and_not_before(team, join):
     people = staff(join, team, 3, 5, at=day(0))
-    services.member_orientation_change(member=people[-1], orientation=R, actor=None, at=day(20))
+    services.member_orientation_change(member=people[-1], orientation=R, actor=SYSTEM, at=day(20))
 
     def share(at):
         return row_of(selectors.ratio_by_team(at=at), team).research_share
@@ -64,7 +65,7 @@ def test_before_anyone_joined_a_team_has_no_share(team, join):
 
 def test_leavers_count_until_they_leave(team, join):
     people = staff(join, team, 2, 2, at=day(0))
-    services.member_leave(member=people[0], actor=None, at=day(10))
+    services.member_leave(member=people[0], actor=SYSTEM, at=day(10))
     assert row_of(selectors.ratio_by_team(at=day(9)), team).research == 2
     assert row_of(selectors.ratio_by_team(at=day(10)), team).research == 1
     assert selectors.ratio_overall(at=day(11)).total == 3
@@ -98,7 +99,7 @@ def test_embedded_members_count_in_both_teams_and_once_overall(team, other_team,
     ],
 )
 def test_target_band_edges_count_as_inside(team, join, research, production, status, outside):
-    services.orientation_target_set(team=team, target_share=0.4, tolerance=0.1, actor=None)
+    services.orientation_target_set(team=team, target_share=0.4, tolerance=0.1, actor=SYSTEM)
     staff(join, team, research, production, at=day(0))
     row = row_of(selectors.ratio_by_team(), team)
     assert (row.target_low, row.target_high, row.target_share) == (
@@ -150,13 +151,13 @@ class TestHistory:
         assert all(b - a <= timedelta(days=7) for a, b in itertools.pairwise(points))
 
     def test_history_reflects_each_change_at_its_date(self, team, other_team, join):
-        services.orientation_target_set(team=team, target_share=0.5, actor=None)
+        services.orientation_target_set(team=team, target_share=0.5, actor=SYSTEM)
         people = staff(join, team, 1, 3, at=day(0))  # 0.25
         join(team, R, embedded_in=other_team, at=day(100))  # team 2/5 = 0.4, other 1/1
         services.member_orientation_change(
-            member=people[1], orientation=R, actor=None, at=day(200)
+            member=people[1], orientation=R, actor=SYSTEM, at=day(200)
         )  # 3/5 = 0.6
-        services.member_leave(member=people[2], actor=None, at=day(300))  # 3/4 = 0.75
+        services.member_leave(member=people[2], actor=SYSTEM, at=day(300))  # 3/4 = 0.75
 
         history = selectors.ratio_history(end=day(350), months=12, step_days=7)
         series = next(s for s in history.teams if s.team == team)
@@ -178,14 +179,14 @@ class TestHistory:
     def test_the_target_band_is_drawn_as_it_was_at_each_moment(self, team, other_team, join):
         staff(join, team, 1, 1, at=day(0))
         services.orientation_target_set(
-            team=team, target_share=0.5, tolerance=0.1, actor=None, at=day(10)
+            team=team, target_share=0.5, tolerance=0.1, actor=SYSTEM, at=day(10)
         )
         services.orientation_target_set(
-            team=team, target_share=0.3, tolerance=0.05, actor=None, at=day(200)
+            team=team, target_share=0.3, tolerance=0.05, actor=SYSTEM, at=day(200)
         )
-        services.orientation_target_remove(team=team, actor=None, at=day(300))
+        services.orientation_target_remove(team=team, actor=SYSTEM, at=day(300))
         services.orientation_target_set(
-            team=other_team, target_share=0.95, tolerance=0.1, actor=None, at=day(5)
+            team=other_team, target_share=0.95, tolerance=0.1, actor=SYSTEM, at=day(5)
         )
 
         history = selectors.ratio_history(end=day(350), months=12, step_days=7)
@@ -209,7 +210,7 @@ class TestHistory:
 
     def test_history_matches_ratio_by_team_at_every_point(self, team, join):
         people = staff(join, team, 2, 2, at=day(3))
-        services.member_move(member=people[0], team=TeamFactory(), actor=None, at=day(150))
+        services.member_move(member=people[0], team=TeamFactory(), actor=SYSTEM, at=day(150))
         history = selectors.ratio_history(end=day(300))
         series = next(s for s in history.teams if s.team == team)
         for point, share in zip(history.points, series.shares, strict=True):
@@ -222,7 +223,7 @@ def test_role_breakdown(team, join):
     join(team, R, role=scientist)
     join(team, P, role=engineer)
     gone = join(team, P, role=engineer)
-    services.member_leave(member=gone, actor=None)
+    services.member_leave(member=gone, actor=SYSTEM)
     rows = [(r.role.name, r.research, r.production, r.total) for r in selectors.role_breakdown()]
     assert rows == [("Research Scientist", 2, 0, 2), ("ML Engineer", 0, 1, 1)]
 
@@ -251,7 +252,7 @@ def test_gate_owner_coverage_warns_about_zero_and_single_holders(team, join):
     join(team, P, role=many.responsible_role)
     join(team, P, role=many.responsible_role)
     left = join(team, P, role=nobody.responsible_role)
-    services.member_leave(member=left, actor=None)
+    services.member_leave(member=left, actor=SYSTEM)
 
     coverage = {c.protocol: c for c in registry_selectors.gate_owner_coverage()}
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from mlteam.kernel.actors import SYSTEM, Operator
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from mlteam.kernel.models import AuditEvent
@@ -42,7 +43,7 @@ class TestJoin:
             role=RoleFactory(),
             orientation="research",
             team=team,
-            actor=lead.user,
+            actor=lead,
             at=day(3),
         )
         period = member.periods.get()
@@ -81,7 +82,7 @@ class TestJoin:
                 user=UserFactory(),
                 role=RoleFactory(),
                 team=team,
-                actor=lead.user,
+                actor=lead,
                 **{"orientation": "research", **kwargs},
             )
         assert refused.value.code == code
@@ -96,7 +97,7 @@ class TestJoin:
                 role=RoleFactory(),
                 orientation="research",
                 team=team,
-                actor=researcher.user,
+                actor=researcher,
             )
         assert snapshot() == before
 
@@ -107,7 +108,7 @@ class TestJoin:
             role=RoleFactory(name="ML Lead", is_ml_lead=True),
             orientation="research",
             team=team,
-            actor=admin,
+            actor=Operator(admin),
         )
         assert member.is_active
 
@@ -116,19 +117,23 @@ class TestJoin:
         before = snapshot()
         with pytest.raises(Conflict):
             services.member_join(
-                user=member.user, role=member.role, orientation="production", team=team, actor=None
+                user=member.user,
+                role=member.role,
+                orientation="production",
+                team=team,
+                actor=SYSTEM,
             )
         assert snapshot() == before
 
     def test_someone_who_left_can_return(self, team, other_team, join):
         member = join(team, at=day(0))
-        services.member_leave(member=member, actor=None, at=day(10))
+        services.member_leave(member=member, actor=SYSTEM, at=day(10))
         back = services.member_join(
             user=member.user,
             role=member.role,
             orientation="production",
             team=other_team,
-            actor=None,
+            actor=SYSTEM,
             at=day(20),
         )
         assert back.pk == member.pk and back.is_active and back.team == other_team
@@ -142,7 +147,7 @@ class TestJoin:
 class TestLeave:
     def test_leaving_closes_the_period_at_that_moment(self, team, join, lead):
         member = join(team, at=day(0))
-        services.member_leave(member=member, actor=lead.user, at=day(30))
+        services.member_leave(member=member, actor=lead, at=day(30))
         member.refresh_from_db()
         assert member.left_on == day(30).date() and not member.is_active
         assert member.periods.get().valid_to == day(30)
@@ -150,16 +155,16 @@ class TestLeave:
 
     def test_leaving_twice_is_refused_and_changes_nothing(self, team, join):
         member = join(team, at=day(0))
-        services.member_leave(member=member, actor=None, at=day(30))
+        services.member_leave(member=member, actor=SYSTEM, at=day(30))
         before = snapshot()
         with pytest.raises(Conflict, match="already left"):
-            services.member_leave(member=member, actor=None, at=day(40))
+            services.member_leave(member=member, actor=SYSTEM, at=day(40))
         assert snapshot() == before
 
     def test_a_leaving_lead_is_no_longer_the_team_lead(self, team, join):
         member = join(team, at=day(0))
-        services.team_update(team=team, actor=None, changes={"lead": member}, at=day(1))
-        services.member_leave(member=member, actor=None, at=day(30))
+        services.team_update(team=team, actor=SYSTEM, changes={"lead": member}, at=day(1))
+        services.member_leave(member=member, actor=SYSTEM, at=day(30))
         team.refresh_from_db()
         assert team.lead is None
         assert events(AuditAction.TEAM_CHANGED)[-1].details["changes"]["lead"][1] == ""
@@ -168,7 +173,7 @@ class TestLeave:
         member = join(team, at=day(10))
         before = snapshot()
         with pytest.raises(InvalidInput):
-            services.member_leave(member=member, actor=None, at=day(5))
+            services.member_leave(member=member, actor=SYSTEM, at=day(5))
         assert snapshot() == before
 
 
@@ -176,7 +181,7 @@ class TestChanges:
     def test_orientation_change_splits_the_history_at_that_moment(self, team, join, lead):
         member = join(team, Orientation.RESEARCH, at=day(0))
         services.member_orientation_change(
-            member=member, orientation="production", actor=lead.user, at=day(50)
+            member=member, orientation="production", actor=lead, at=day(50)
         )
         periods = list(
             member.periods.order_by("valid_from").values_list(
@@ -190,8 +195,8 @@ class TestChanges:
     def test_role_change_and_move(self, team, other_team, join):
         member = join(team, at=day(0))
         engineer = RoleFactory(name="ML Engineer")
-        services.member_role_change(member=member, role=engineer, actor=None, at=day(5))
-        services.member_move(member=member, team=other_team, actor=None, at=day(9))
+        services.member_role_change(member=member, role=engineer, actor=SYSTEM, at=day(5))
+        services.member_move(member=member, team=other_team, actor=SYSTEM, at=day(9))
         member.refresh_from_db()
         assert (member.role, member.team) == (engineer, other_team)
         assert member.periods.count() == 3
@@ -207,7 +212,7 @@ class TestChanges:
         member = join(team, at=day(0))
         services.member_update(
             member=member,
-            actor=None,
+            actor=SYSTEM,
             at=day(7),
             changes={"orientation": "production", "embedded_in": other_team},
         )
@@ -219,8 +224,8 @@ class TestChanges:
 
     def test_embedding_and_ending_it(self, team, other_team, join):
         member = join(team, at=day(0))
-        services.member_embed(member=member, team=other_team, actor=None, at=day(3))
-        services.member_embed(member=member, team=None, actor=None, at=day(6))
+        services.member_embed(member=member, team=other_team, actor=SYSTEM, at=day(3))
+        services.member_embed(member=member, team=None, actor=SYSTEM, at=day(6))
         member.refresh_from_db()
         assert member.embedded_in is None
         assert [p.embedded_in_id for p in member.periods.order_by("valid_from")] == [
@@ -233,7 +238,7 @@ class TestChanges:
         self, team, other_team, join
     ):
         member = join(team, embedded_in=other_team, at=day(0))
-        services.member_move(member=member, team=other_team, actor=None, at=day(4))
+        services.member_move(member=member, team=other_team, actor=SYSTEM, at=day(4))
         member.refresh_from_db()
         assert (member.team, member.embedded_in) == (other_team, None)
 
@@ -251,7 +256,7 @@ class TestChanges:
         changes = {k: team if v == "own" else v for k, v in changes.items()}
         before = snapshot()
         with pytest.raises(error) as refused:
-            services.member_update(member=member, actor=None, changes=changes, at=day(5))
+            services.member_update(member=member, actor=SYSTEM, changes=changes, at=day(5))
         assert refused.value.code == code
         assert snapshot() == before
 
@@ -260,31 +265,33 @@ class TestChanges:
         before = snapshot()
         with pytest.raises(InvalidInput, match="cannot be dated before"):
             services.member_orientation_change(
-                member=member, orientation="production", actor=None, at=day(9)
+                member=member, orientation="production", actor=SYSTEM, at=day(9)
             )
         assert snapshot() == before
 
     def test_people_who_left_cannot_be_changed(self, team, join):
         member = join(team, at=day(0))
-        services.member_leave(member=member, actor=None, at=day(2))
+        services.member_leave(member=member, actor=SYSTEM, at=day(2))
         with pytest.raises(Conflict):
-            services.member_orientation_change(member=member, orientation="production", actor=None)
+            services.member_orientation_change(
+                member=member, orientation="production", actor=SYSTEM
+            )
 
     def test_non_leads_are_refused(self, team, join):
         member = join(team, at=day(0))
         before = snapshot()
         with pytest.raises(NotAllowed):
             services.member_orientation_change(
-                member=member, orientation="production", actor=member.user
+                member=member, orientation="production", actor=member
             )
         assert snapshot() == before
 
 
 class TestTargets:
     def test_set_and_change_a_target(self, team, lead):
-        services.orientation_target_set(team=team, target_share="0.35", actor=lead.user)
+        services.orientation_target_set(team=team, target_share="0.35", actor=lead)
         target = services.orientation_target_set(
-            team=team, target_share=0.4, tolerance=0.05, actor=lead.user
+            team=team, target_share=0.4, tolerance=0.05, actor=lead
         )
         assert (target.target_research_share, target.tolerance) == (
             Decimal("0.400"),
@@ -301,31 +308,31 @@ class TestTargets:
     def test_shares_outside_0_to_1_are_refused_and_change_nothing(
         self, team, lead, share, tolerance
     ):
-        services.orientation_target_set(team=team, target_share=0.3, actor=lead.user)
+        services.orientation_target_set(team=team, target_share=0.3, actor=lead)
         before = snapshot()
         with pytest.raises(InvalidInput, match="between 0 and 1"):
             services.orientation_target_set(
-                team=team, target_share=share, tolerance=tolerance, actor=lead.user
+                team=team, target_share=share, tolerance=tolerance, actor=lead
             )
         assert snapshot() == before
 
     def test_remove_a_target(self, team, lead):
-        services.orientation_target_set(team=team, target_share=0.3, actor=lead.user)
-        services.orientation_target_remove(team=team, actor=lead.user)
+        services.orientation_target_set(team=team, target_share=0.3, actor=lead)
+        services.orientation_target_remove(team=team, actor=lead)
         assert not OrientationTarget.objects.filter(team=team).exists()
         with pytest.raises(NotFound):
-            services.orientation_target_remove(team=team, actor=lead.user)
+            services.orientation_target_remove(team=team, actor=lead)
 
     def test_non_leads_cannot_set_targets(self, team):
         with pytest.raises(NotAllowed):
-            services.orientation_target_set(team=team, target_share=0.3, actor=MemberFactory().user)
+            services.orientation_target_set(team=team, target_share=0.3, actor=MemberFactory())
 
 
 class TestTeams:
     def test_create_and_update_a_team(self, lead):
-        team = services.team_create(name="Search", kind="product", actor=lead.user)
+        team = services.team_create(name="Search", kind="product", actor=lead)
         assert team.slug == "search"
-        services.team_update(team=team, actor=lead.user, changes={"kind": "hybrid", "lead": lead})
+        services.team_update(team=team, actor=lead, changes={"kind": "hybrid", "lead": lead})
         team.refresh_from_db()
         assert (team.kind, team.lead) == ("hybrid", lead)
         changed = events(AuditAction.TEAM_CHANGED)
@@ -334,7 +341,7 @@ class TestTeams:
 
     def test_an_update_that_changes_nothing_writes_nothing(self, team):
         before = snapshot()
-        services.team_update(team=team, actor=None, changes={"name": team.name})
+        services.team_update(team=team, actor=SYSTEM, changes={"name": team.name})
         assert snapshot() == before
 
     @pytest.mark.parametrize(
@@ -350,12 +357,12 @@ class TestTeams:
         TeamFactory(name="Other", slug="other")
         before = snapshot()
         with pytest.raises(error):
-            services.team_update(team=team, actor=None, changes=changes)
+            services.team_update(team=team, actor=SYSTEM, changes=changes)
         assert snapshot() == before
 
     def test_a_lead_who_left_is_refused(self, team, join):
         member = join(team, at=day(0))
-        services.member_leave(member=member, actor=None, at=day(1))
+        services.member_leave(member=member, actor=SYSTEM, at=day(1))
         member.refresh_from_db()
         with pytest.raises(InvalidInput):
-            services.team_update(team=team, actor=None, changes={"lead": member})
+            services.team_update(team=team, actor=SYSTEM, changes={"lead": member})

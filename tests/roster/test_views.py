@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
+from mlteam.kernel.actors import SYSTEM
 from mlteam.roster import services
 from mlteam.roster.enums import InteractionMode, Orientation
 from mlteam.roster.models import ModelConsumer, TeamInteraction
@@ -24,7 +25,7 @@ def build(join, n_teams: int, per_team: int = 3):
         for i in range(n_teams)
     ]
     for i, team in enumerate(teams):
-        services.orientation_target_set(team=team, target_share=0.5, actor=None)
+        services.orientation_target_set(team=team, target_share=0.5, actor=SYSTEM)
         for k in range(per_team):
             join(team, R if k % 2 else P, at=day(k))
         ModelFactory(team=team)
@@ -47,8 +48,8 @@ class TestRatioPage:
     def test_shows_overall_and_teams_with_outside_ones_flagged_in_words(
         self, logged_in_client, team, other_team, join
     ):
-        services.orientation_target_set(team=team, target_share=0.2, tolerance=0.1, actor=None)
-        services.orientation_target_set(team=other_team, target_share=0.5, actor=None)
+        services.orientation_target_set(team=team, target_share=0.2, tolerance=0.1, actor=SYSTEM)
+        services.orientation_target_set(team=other_team, target_share=0.5, actor=SYSTEM)
         for o in (R, R, R, P, P):
             join(team, o)
         join(other_team, R)
@@ -132,7 +133,7 @@ class TestTeams:
     ):
         owner = join(team, R)
         guest = join(other_team, P, embedded_in=team)
-        services.team_update(team=team, actor=None, changes={"lead": owner})
+        services.team_update(team=team, actor=SYSTEM, changes={"lead": owner})
         owned = ModelFactory(team=team, name="intent-classifier")
         used = ModelFactory(team=other_team, name="toxicity-filter")
         ModelConsumer.objects.create(team=team, model=used)

@@ -122,12 +122,12 @@ class CardView(generics.GenericAPIView):
         data.is_valid(raise_exception=True)
         text = data.validated_data["markdown"]
         no_nul(text)
-        card = card_import_markdown(
+        imported = card_import_markdown(
             card=card_of(name, version), text=text, actor=acting_member(request)
         )
-        body = card_to_dict(card)
-        body["import_notes"] = list(getattr(card, "import_notes", []))
-        body["changed_sections"] = list(getattr(card, "import_changed", []))
+        body = card_to_dict(imported.card)
+        body["import_notes"] = imported.notes
+        body["changed_sections"] = imported.changed
         return Response(body)
 
     @extend_schema(

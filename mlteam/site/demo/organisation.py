@@ -7,14 +7,17 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 
+from mlteam.kernel.actors import SYSTEM, Operator
 from mlteam.roster.enums import InteractionMode, Orientation, TeamKind
-from mlteam.roster.models import MLTeamMember, Role, Team, TeamInteraction
+from mlteam.roster.models import MLTeamMember, Role, Team
 from mlteam.roster.services import (
     member_join,
     member_leave,
     member_update,
     orientation_target_set,
+    role_create,
     team_create,
+    team_interaction_add,
     team_update,
 )
 
@@ -375,20 +378,26 @@ def _build_teams(now: datetime) -> dict[str, Team]:
     teams, created = {}, now - timedelta(days=450)
     for slug, name, kind, mission, target in TEAMS:
         teams[slug] = team_create(
-            slug=slug, name=name, kind=kind, mission=mission, actor=None, at=created
+            slug=slug, name=name, kind=kind, mission=mission, actor=SYSTEM, at=created
         )
         if target is not None and slug not in {s for s, _, _ in TARGET_CHANGES}:
-            orientation_target_set(team=teams[slug], target_share=target, actor=None, at=created)
+            orientation_target_set(team=teams[slug], target_share=target, actor=SYSTEM, at=created)
     for slug, share, days_ago in TARGET_CHANGES:
         orientation_target_set(
-            team=teams[slug], target_share=share, actor=None, at=now - timedelta(days=days_ago)
+            team=teams[slug], target_share=share, actor=SYSTEM, at=now - timedelta(days=days_ago)
         )
     return teams
 
 
 def build_organisation(rng: random.Random, now: datetime) -> Organisation:
     roles = {
-        name: Role.objects.create(name=name, is_ml_lead=lead, description=desc)
+        name: role_create(
+            name=name,
+            is_ml_lead=lead,
+            description=desc,
+            actor=SYSTEM,
+            at=now - timedelta(days=460),
+        )
         for name, lead, desc in ROLES
     }
     teams = _build_teams(now)
@@ -396,7 +405,9 @@ def build_organisation(rng: random.Random, now: datetime) -> Organisation:
     members, logins = [], []
     groups = ensure_groups()
     password = DEMO_PASSWORD if settings.DEBUG else None
-    actor = admin_user  # the first ML lead is added by an operator; then the lead edits the roster
+    # The first ML lead is added by an operator (the system if there is none yet); then the lead
+    # edits the roster.
+    actor = Operator(admin_user) if admin_user else SYSTEM
     for username, first, last, role, orientation, slug, embedded, months in DEMO_USERS:
         user = _user(username, first, last, password)
         if username == "lead":
@@ -417,7 +428,7 @@ def build_organisation(rng: random.Random, now: datetime) -> Organisation:
             )
         )
         if username == "lead":
-            actor = user
+            actor = members[-1]
         logins.append((username, role, teams[slug].name))
     names = iter(rng.sample([(f, last) for f in FIRST for last in LAST], 60))
     for slug, plan in STAFFING.items():
@@ -443,8 +454,13 @@ def build_organisation(rng: random.Random, now: datetime) -> Organisation:
             team=teams[slug], actor=actor, changes={"lead": lead}, at=now - timedelta(days=1)
         )
     for source, target, mode, description in INTERACTIONS:
-        TeamInteraction.objects.create(
-            from_team=teams[source], to_team=teams[target], mode=mode, description=description
+        team_interaction_add(
+            from_team=teams[source],
+            to_team=teams[target],
+            mode=mode,
+            description=description,
+            actor=actor,
+            at=now - timedelta(days=2),
         )
     # Later stages of the demo pick people from today's roster: active members, current teams.
     members = list(

@@ -11,10 +11,11 @@ from mlteam.cards.services import card_update
 from mlteam.evals.models import Benchmark
 from mlteam.evals.services import eval_record
 from mlteam.kernel.enums import Stage
-from mlteam.registry import services
+from mlteam.registry import configuration, services
 from mlteam.registry.enums import CriterionKind
-from mlteam.registry.models import GateCriterion, HandoffProtocol, ModelArtifact
-from mlteam.roster.models import MLTeamMember, ModelConsumer
+from mlteam.registry.models import HandoffProtocol, Model, ModelArtifact
+from mlteam.roster.models import MLTeamMember
+from mlteam.roster.services import model_consumer_add
 from mlteam.site.demo.catalogue import (
     ARCHITECTURES,
     BENCHMARKS,
@@ -48,6 +49,7 @@ class Replay:
         self.org, self.rng, self.now = org, rng, now
         self.benchmarks: dict[str, Benchmark] = {}
         self.protocols: dict[tuple[str, str], HandoffProtocol] = {}
+        self.lead = next(m for m in org.members if m.user.username == "lead")
 
     # -- catalogue -------------------------------------------------------------------------
     def build_catalogue(self) -> None:
@@ -62,17 +64,22 @@ class Replay:
                 owner_team=self.org.teams[team],
                 description=description,
             )
+        # The ML lead sets up the gates before the first model is registered; the audit trail
+        # shows each protocol and criterion being added.
+        lead, at = self.lead, self.now - timedelta(days=350)
         for name, source, target, role, owner_ok, description, criteria in PROTOCOLS:
-            protocol = HandoffProtocol.objects.create(
+            protocol = configuration.protocol_create(
                 name=name,
                 from_stage=source,
                 to_stage=target,
                 responsible_role=self.org.roles[role],
                 allow_owner_approval=owner_ok,
                 description=description,
+                actor=lead,
+                at=at,
             )
             for position, (kind, statement, bench, comparator, threshold) in enumerate(criteria, 1):
-                GateCriterion.objects.create(
+                configuration.criterion_add(
                     protocol=protocol,
                     position=position,
                     kind=kind,
@@ -80,6 +87,8 @@ class Replay:
                     benchmark=self.benchmarks.get(bench),
                     comparator=comparator,
                     threshold=threshold,
+                    actor=lead,
+                    at=at,
                 )
             self.protocols[(source, target)] = protocol
 
@@ -308,14 +317,12 @@ class Replay:
             self.model_story(model, story, start)
         for team_slug, names in CONSUMERS.items():
             for name in names:
-                ModelConsumer.objects.create(
+                since = self.now - timedelta(days=self.rng.randint(20, 300))
+                model = Model.objects.get(name=name)
+                model_consumer_add(
                     team=self.org.teams[team_slug],
-                    model_id=self._model_id(name),
-                    since=(self.now - timedelta(days=self.rng.randint(20, 300))).date(),
+                    model=model,
+                    since=since.date(),
+                    actor=self.lead,
+                    at=max(since, model.created_at),
                 )
-
-    @staticmethod
-    def _model_id(name: str) -> int:
-        from mlteam.registry.models import Model
-
-        return Model.objects.only("id").get(name=name).pk

@@ -160,14 +160,16 @@ def card_import(request, name: str, version: int):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            card = card_import_markdown(card=card, text=form.cleaned_data["markdown"], actor=member)
+            imported = card_import_markdown(
+                card=card, text=form.cleaned_data["markdown"], actor=member
+            )
         except DomainError as error:
             form.add_error(None, error.message)
             status = error.http_status
         else:
-            changed = ", ".join(HEADINGS.get(n, n) for n in card.import_changed) or "nothing"
+            changed = ", ".join(HEADINGS.get(n, n) for n in imported.changed) or "nothing"
             messages.success(request, f"Card imported. Changed: {changed}.")
-            for note in card.import_notes:
+            for note in imported.notes:
                 messages.info(request, note)
             return redirect(_card_url(card))
     context = {"card": card, "artifact": card.artifact, "form": form}
