@@ -13,9 +13,9 @@ from mlteam.evals.models import EvalResult
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry.enums import PromotionState
-from mlteam.registry.models import ModelArtifact, PromotionRequest
+from mlteam.registry.models import HandoffProtocol, ModelArtifact, PromotionRequest
 from mlteam.roster.enums import Orientation, TeamKind
-from mlteam.roster.models import MLTeamMember, Team
+from mlteam.roster.models import MLTeamMember, ModelConsumer, Role, Team, TeamInteraction
 from mlteam.site.demo.scale import seed_scale
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,28 @@ def test_every_demo_stage_was_reached_through_an_approved_request():
         assert last.promotion.state == PromotionState.APPROVED
         assert last.promotion.decided_by_id != last.promotion.requested_by_id
         assert last.at < timezone.now()
+
+
+def test_the_demo_audit_trail_shows_how_the_configuration_came_to_be():
+    seed()
+    added = AuditEvent.objects.filter(details__verb="added")
+    protocol_events = added.filter(action=AuditAction.PROTOCOL_CHANGED)
+    for protocol in HandoffProtocol.objects.prefetch_related("criteria"):
+        event = protocol_events.get(details__object="handoff protocol", details__id=protocol.pk)
+        assert event.actor.username == "lead" and event.at < timezone.now()
+        for criterion in protocol.criteria.all():
+            assert protocol_events.filter(
+                details__object="gate criterion", details__id=criterion.pk
+            ).exists()
+    config = added.filter(action=AuditAction.CONFIG_CHANGED)
+    assert config.filter(details__object="role").count() == Role.objects.count()
+    assert config.filter(details__object="role", details__actor="system").exists()
+    assert config.filter(details__object="team interaction").count() == (
+        TeamInteraction.objects.count()
+    )
+    assert config.filter(details__object="model consumer").count() == (
+        ModelConsumer.objects.count()
+    )
 
 
 def test_running_it_twice_changes_nothing():
