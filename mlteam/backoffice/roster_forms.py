@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 
 from mlteam.kernel.errors import DomainError
 from mlteam.roster import services
+from mlteam.roster.membership import embedding_refusal
 from mlteam.roster.models import MLTeamMember, OrientationTarget, Team
 from mlteam.roster.team_services import share_parse
 
@@ -42,13 +43,9 @@ class MemberAddForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        team, embedded_in = data.get("team"), data.get("embedded_in")
-        if team and embedded_in and team == embedded_in:
-            self.add_error(
-                "embedded_in",
-                f"A member cannot be embedded in their own primary team ({team.name}); "
-                "pick another team or none.",
-            )
+        refusal = embedding_refusal(data.get("team"), data.get("embedded_in"))
+        if refusal is not None:
+            add_domain_error(self, refusal)
         return data
 
 

@@ -12,8 +12,8 @@ from mlteam.cards.models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS, ModelCard
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.errors import InvalidInput, NotAllowed
+from mlteam.roster.membership import team_work_refusal
 from mlteam.roster.models import MLTeamMember
-from mlteam.roster.permissions import can_work_on_model_of
 
 SECTION_FIELDS = [name for name, _ in REQUIRED_SECTIONS + OPTIONAL_SECTIONS]
 CARRIED_OVER = [*SECTION_FIELDS, "risk_rating", "tags"]
@@ -36,19 +36,16 @@ def card_start_for_artifact(artifact) -> ModelCard:
     return ModelCard.objects.create(artifact=artifact, **values)
 
 
+def card_edit_refusal(*, card: ModelCard, actor: MLTeamMember | None) -> NotAllowed | None:
+    """Members of the owning team (directly or embedded) and ML leads edit a card: the
+    team-membership guard. None if ``actor`` may, else the refusal the card services raise."""
+    return team_work_refusal(actor, card.artifact.model.team, f"edit the card of {card.artifact}")
+
+
 def card_require_editor(*, card: ModelCard, actor: MLTeamMember | None) -> None:
-    """Members of the owning team (directly or embedded) and ML leads edit a card."""
-    team = card.artifact.model.team
-    if actor is None:
-        raise NotAllowed(
-            "no_roster_entry",
-            "Only members of the owning team can edit model cards; you have no roster entry.",
-        )
-    if not can_work_on_model_of(actor, team):
-        raise NotAllowed(
-            "not_team_member",
-            f"Only members of {team.name} (or an ML lead) can edit the card of {card.artifact}.",
-        )
+    refusal = card_edit_refusal(card=card, actor=actor)
+    if refusal is not None:
+        raise refusal
 
 
 def card_clean_changes(changes: dict) -> dict:

@@ -11,8 +11,9 @@ from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.roster.membership import team_work_refusal
 from mlteam.roster.models import MLTeamMember
-from mlteam.roster.permissions import can_work_on_model_of, is_ml_lead
+from mlteam.roster.permissions import is_ml_lead
 
 
 def parse_score(raw) -> float:
@@ -48,6 +49,14 @@ def benchmark_resolve(benchmark: Benchmark | str) -> Benchmark:
     return found
 
 
+def eval_record_refusal(*, artifact, actor: MLTeamMember | None) -> NotAllowed | None:
+    """Why ``actor`` may not record results for ``artifact``, or None: the team-membership guard.
+
+    ``eval_record`` raises it; the record page asks it to show the form or say why not.
+    """
+    return team_work_refusal(actor, artifact.model.team, f"record results for {artifact}")
+
+
 def eval_record(
     *,
     artifact,
@@ -68,12 +77,9 @@ def eval_record(
     note = (note or "").strip()
     if len(note) > 255:
         raise InvalidInput("note_too_long", f"The note is {len(note)} characters; at most 255 fit.")
-    if not can_work_on_model_of(actor, artifact.model.team):
-        raise NotAllowed(
-            "not_team_member",
-            f"Only members of {artifact.model.team.name} (or an ML lead) can record results "
-            f"for {artifact}.",
-        )
+    refusal = eval_record_refusal(artifact=artifact, actor=actor)
+    if refusal is not None:
+        raise refusal
     at = at or timezone.now()
     with transaction.atomic():
         result = EvalResult.objects.create(

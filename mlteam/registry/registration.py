@@ -15,21 +15,11 @@ from django.utils.text import slugify
 from mlteam.cards.services import card_start_for_artifact
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction, Stage
-from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.kernel.errors import Conflict, InvalidInput
 from mlteam.registry.models import Model, ModelArtifact
+from mlteam.roster.membership import require_team_work
 from mlteam.roster.models import MLTeamMember, Team
-from mlteam.roster.permissions import can_work_on_model_of
 from mlteam.tracking.models import Run
-
-
-def require_team_member(actor: MLTeamMember, team: Team, doing: str) -> None:
-    if not can_work_on_model_of(actor, team):
-        raise NotAllowed(
-            "not_team_member",
-            f"Only members of {team.name} (or an ML lead) can {doing}; "
-            f"you are on {actor.team.name}.",
-        )
-
 
 # What the ``<slug:name>`` URLs accept, minus upper case and underscores (names are lowercased).
 MODEL_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -80,7 +70,7 @@ def model_create(
 
     ``name`` is lowercased and must be a slug (it is the model's URL); ``task`` is required.
     """
-    require_team_member(actor, team, "register models for it")
+    require_team_work(actor, team, "register models for it")
     name = name.strip().lower()
     _check_model_name(name)
     task = _clean_task(task, name)
@@ -114,7 +104,7 @@ def model_update(*, model: Model, actor: MLTeamMember, changes: dict) -> Model:
     API and pipelines use them). Side effects: AuditEvent ``model.updated`` naming the fields;
     a change that changes nothing writes nothing.
     """
-    require_team_member(actor, model.team, "edit this model")
+    require_team_work(actor, model.team, "edit this model")
     unknown = sorted(set(changes) - {"task", "description"})
     if unknown:
         raise InvalidInput(
@@ -159,7 +149,7 @@ def artifact_register(
     Side effects: bumps the model's version counter (gap-free, safe under concurrency), starts
     the version's model card as a copy of the previous version's, AuditEvent ``artifact.registered``.
     """
-    require_team_member(actor, model.team, "register versions of this model")
+    require_team_work(actor, model.team, "register versions of this model")
     at = at or timezone.now()
     with transaction.atomic():
         # The UPDATE takes the row lock, so concurrent registrations get consecutive numbers.

@@ -10,6 +10,7 @@ from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.evals.selectors import latest_results_by_benchmark
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
+from mlteam.registry import rules
 from mlteam.registry.enums import CriterionKind, PromotionState
 from mlteam.registry.gates import ItemCheck, checklist_evaluate, criteria_evaluate
 from mlteam.registry.models import (
@@ -208,16 +209,9 @@ def promotions_for_list() -> QuerySet[PromotionRequest]:
 
 
 def promotions_waiting_for(member: MLTeamMember | None) -> QuerySet[PromotionRequest]:
-    """Pending requests ``member`` may sign: their role signs, not their own request, and not
-    their own version unless the protocol allows owners (the engine's rules)."""
-    if member is None or not member.is_active:
-        return promotions_for_list().none()
-    return (
-        promotions_for_list()
-        .filter(state=PromotionState.PENDING, responsible_role_id=member.role_id)
-        .exclude(requested_by=member)
-        .exclude(Q(allow_owner_approval=False) & Q(artifact__owner=member))
-    )
+    """Pending requests ``member`` could sign off now, joined for lists: the gate rules'
+    query (``rules.promotions_waiting_for``, beside the predicates it expresses)."""
+    return rules.promotions_waiting_for(member, promotions_for_list())
 
 
 def promotions_requested_by(member: MLTeamMember | None) -> QuerySet[PromotionRequest]:
@@ -268,8 +262,8 @@ def promotion_events(request: PromotionRequest) -> QuerySet[AuditEvent]:
 class SignOffRights:
     """What the viewer may do on a promotion page, and in plain words why not.
 
-    Mirrors the engine's rules so buttons can explain themselves; the views still call the
-    engine for every action, and its message wins if the two ever disagree.
+    Each blocker is the refusal of the gate rule (``rules.py``) the engine applies, in the
+    page's words; the views still call the engine for every action.
     """
 
     can_tick: bool
@@ -290,53 +284,20 @@ def signoff_rights(
     member_is_ml_lead: bool = False,
 ) -> SignOffRights:
     """Pure: decides from the request, the viewer and the evaluated checklist alone."""
-    if request.state != PromotionState.PENDING:
-        done = f"This request was already {request.state}; nothing more can be decided."
-        return SignOffRights(False, done, False, done, False, done, False, done)
-    if member is None:
-        nobody = "You have no roster entry; ask an ML lead to add you to a team."
-        return SignOffRights(False, nobody, False, nobody, False, nobody, False, nobody)
-    sign_blocker = _gate_owner_blocker(request, member)
-    approve_blocker = sign_blocker or _approval_blocker(request, member, checks)
-    withdraw_blocker = ""
-    if member.pk != request.requested_by_id and not member_is_ml_lead:
-        withdraw_blocker = (
-            f"Only {request.requested_by} (who requested it) or an ML lead can withdraw it."
-        )
+    tick = rules.may_tick(request, member)
+    approve = rules.may_approve(request, member, checks)
+    reject = rules.may_reject(request, member)
+    withdraw = rules.may_withdraw(request, member, member_is_ml_lead=member_is_ml_lead)
     return SignOffRights(
-        not sign_blocker,
-        sign_blocker,
-        not approve_blocker,
-        approve_blocker,
-        not sign_blocker,
-        sign_blocker,
-        not withdraw_blocker,
-        withdraw_blocker,
+        tick is None,
+        rules.explain(tick),
+        approve is None,
+        rules.explain(approve),
+        reject is None,
+        rules.explain(reject),
+        withdraw is None,
+        rules.explain(withdraw),
     )
-
-
-def _gate_owner_blocker(request: PromotionRequest, member: MLTeamMember) -> str:
-    role = request.responsible_role.name
-    if not member.is_active:
-        return "You are no longer an active member, so you cannot sign gates."
-    if member.role_id != request.responsible_role_id:
-        return f"Only a holder of '{role}' can sign this gate; you hold '{member.role.name}'."
-    if member.pk == request.requested_by_id:
-        return f"You requested this promotion; another holder of '{role}' must sign it off."
-    return ""
-
-
-def _approval_blocker(request: PromotionRequest, member: MLTeamMember, checks: list) -> str:
-    role = request.responsible_role.name
-    if not request.allow_owner_approval and member.pk == request.artifact.owner_id:
-        return f"You own {request.artifact}; another holder of '{role}' must approve it."
-    open_items = [c for c in checks if not c.satisfied]
-    if open_items:
-        count = len(open_items)
-        return f"{count} gate item{'s' if count > 1 else ''} still open: " + "; ".join(
-            f"'{c.item.statement}'" for c in open_items
-        )
-    return ""
 
 
 def active_metric_criteria() -> QuerySet[GateCriterion]:

@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction, Stage
-from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.kernel.errors import Conflict, InvalidInput
+from mlteam.registry import rules
 from mlteam.registry.enums import CriterionKind, PromotionState
 from mlteam.registry.gates import checklist_evaluate
 from mlteam.registry.models import (
@@ -35,14 +36,8 @@ from mlteam.registry.models import (
     ModelArtifact,
     PromotionRequest,
 )
-from mlteam.registry.registration import (
-    artifact_register,
-    model_create,
-    model_update,
-    require_team_member,
-)
+from mlteam.registry.registration import artifact_register, model_create, model_update
 from mlteam.roster.models import MLTeamMember
-from mlteam.roster.permissions import holds_role, is_ml_lead
 
 
 def protocols_from(stage: str):
@@ -75,7 +70,7 @@ def promotion_request(
     protocol never rewrites this request. Side effects: AuditEvent ``promotion.requested``.
     """
     target = _stage(to_stage)
-    require_team_member(actor, artifact.model.team, "request promotions of this model")
+    _refuse(rules.may_request(artifact, actor))
     at = at or timezone.now()
     with transaction.atomic():
         _lock_model(artifact.model_id)
@@ -156,6 +151,12 @@ def _protocol_for(from_stage: str, to_stage: str) -> HandoffProtocol:
     return protocol
 
 
+def _refuse(refusal) -> None:
+    """Raise the refusal a rule (``rules.py``) returned, if any."""
+    if refusal is not None:
+        raise refusal
+
+
 def _lock_model(model_id: int) -> Model:
     """Lock the model row, the first lock of every request and approval.
 
@@ -179,30 +180,8 @@ def _lock_pending(request: PromotionRequest) -> PromotionRequest:
         .select_related("artifact__model__team", "responsible_role", "requested_by__user")
         .get(pk=request.pk)
     )
-    if locked.state != PromotionState.PENDING:
-        who = locked.decided_by or locked.requested_by
-        when = f" at {locked.decided_at:%Y-%m-%d %H:%M}" if locked.decided_at else ""
-        raise Conflict(
-            "already_decided",
-            f"Request #{locked.pk} was already {locked.state} by {who}{when}; nothing was changed.",
-        )
+    _refuse(rules.still_pending(locked))
     return locked
-
-
-def _require_gate_owner(request: PromotionRequest, actor: MLTeamMember) -> None:
-    role = request.responsible_role
-    if not holds_role(actor, role.pk):
-        held = f"you hold '{actor.role.name}'" if actor.is_active else "you are no longer active"
-        raise NotAllowed(
-            "wrong_role",
-            f"{request.from_stage} → {request.to_stage} needs a sign-off by a holder of "
-            f"'{role.name}'; {held}.",
-        )
-    if actor.pk == request.requested_by_id:
-        raise NotAllowed(
-            "own_request",
-            f"You requested this promotion; another holder of '{role.name}' must sign it off.",
-        )
 
 
 def promotion_item_tick(
@@ -228,7 +207,7 @@ def promotion_item_tick(
                 "not_manual",
                 f"'{item.statement}' is checked by the system; only manual items are ticked.",
             )
-        _require_gate_owner(request, actor)
+        _refuse(rules.may_tick(request, actor))
         if ticked and not evidence:
             raise InvalidInput(
                 "evidence_required",
@@ -292,29 +271,15 @@ def _approve(request, actor, note, at) -> PromotionRequest:
     # The lock order of every approval (see _lock_model): model, request, versions.
     _lock_model(_model_id_of(request))
     request = _lock_pending(request)
-    _require_gate_owner(request, actor)
+    # Who signs is settled before the versions are locked; the checklist is read after.
+    _refuse(rules.may_decide(request, actor))
     artifact = (
         ModelArtifact.objects.select_for_update(of=("self",), no_key=True)
         .select_related("model")
         .get(pk=request.artifact_id)
     )
-    if not request.allow_owner_approval and actor.pk == artifact.owner_id:
-        raise NotAllowed(
-            "owner_cannot_approve",
-            f"You own {artifact}; another holder of '{request.responsible_role.name}' must "
-            "approve (this protocol does not allow owners to sign their own versions).",
-        )
-    if artifact.status != request.from_stage:
-        raise Conflict(
-            "stale_request",
-            f"{artifact} is {artifact.status} now, not {request.from_stage}; withdraw this "
-            "request and make a new one.",
-        )
     checks = checklist_evaluate(request)
-    open_items = [c for c in checks if not c.satisfied]
-    if open_items:
-        listing = "; ".join(f"'{c.item.statement}' {c.explanation}" for c in open_items)
-        raise Conflict("checklist_incomplete", f"Not every gate item is satisfied: {listing}.")
+    _refuse(rules.may_approve(request, actor, checks, artifact=artifact))
     if request.to_stage == Stage.PRODUCTION:
         _deprecate_previous_production(request, artifact, actor, at)
     _transition(artifact, request.to_stage, actor, at, request=request)
@@ -432,7 +397,7 @@ def promotion_reject(
     with transaction.atomic():
         # Decided meanwhile, or not yours to decide, matters more than a missing reason.
         request = _lock_pending(request)
-        _require_gate_owner(request, actor)
+        _refuse(rules.may_reject(request, actor))
         if not reason:
             raise InvalidInput(
                 "reason_required", "Say why you reject this request (a reason is required)."
@@ -449,11 +414,7 @@ def promotion_withdraw(
     at = at or timezone.now()
     with transaction.atomic():
         request = _lock_pending(request)
-        if actor.pk != request.requested_by_id and not is_ml_lead(actor):
-            raise NotAllowed(
-                "not_requester",
-                f"Only {request.requested_by} (who requested it) or an ML lead can withdraw #{request.pk}.",
-            )
+        _refuse(rules.may_withdraw(request, actor))
         return _close(
             request, PromotionState.WITHDRAWN, actor, at, note, AuditAction.PROMOTION_WITHDRAWN
         )

@@ -30,6 +30,7 @@ from mlteam.roster.configuration import (  # noqa: F401  (one import path for ev
 )
 from mlteam.roster.enums import Orientation
 from mlteam.roster.guards import Actor, require_roster_editor, resolve_at
+from mlteam.roster.membership import require_valid_embedding
 from mlteam.roster.models import MLTeamMember, Role, RosterPeriod, Team
 from mlteam.roster.team_services import (  # noqa: F401
     orientation_target_remove,
@@ -54,15 +55,6 @@ def _orientation(value: str) -> Orientation:
         raise InvalidInput(
             "unknown_orientation", f"'{value}' is not an orientation; use research or production."
         ) from None
-
-
-def _check_embedding(team: Team, embedded_in: Team | None) -> None:
-    if embedded_in is not None and embedded_in.pk == team.pk:
-        raise InvalidInput(
-            "embedded_in_own_team",
-            f"A member cannot be embedded in their own primary team ({team.name}); "
-            "pick another team.",
-        )
 
 
 def _open_period(member: MLTeamMember, at: datetime) -> RosterPeriod:
@@ -110,7 +102,7 @@ def member_join(
     """
     require_roster_editor(actor, "add people to the roster")
     orientation = _orientation(orientation)
-    _check_embedding(team, embedded_in)
+    require_valid_embedding(team, embedded_in)
     at = resolve_at(at)
     with transaction.atomic():
         member = MLTeamMember.objects.select_for_update(of=("self",)).filter(user=user).first()
@@ -212,7 +204,7 @@ def member_changes_check(*, member: MLTeamMember, changes: dict) -> dict:
     embedded_in = changes.get("embedded_in", member.embedded_in)
     if "team" in changes and "embedded_in" not in changes and embedded_in == team:
         changes["embedded_in"] = embedded_in = None
-    _check_embedding(team, embedded_in)
+    require_valid_embedding(team, embedded_in)
     real = {k: v for k, v in changes.items() if getattr(member, k) != v}
     if not real:
         raise InvalidInput("no_change", f"Nothing to change: {member} already has these values.")

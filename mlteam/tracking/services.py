@@ -10,18 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mlteam.evals.services import parse_score
-from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
+from mlteam.kernel.errors import Conflict, InvalidInput
+from mlteam.roster.membership import require_team_work
 from mlteam.roster.models import MLTeamMember, Team
-from mlteam.roster.permissions import can_work_on_model_of
 from mlteam.tracking.enums import RunStatus
 from mlteam.tracking.models import Experiment, Run, RunMetric
-
-
-def _require_team(actor: MLTeamMember | None, team: Team, doing: str) -> None:
-    if not can_work_on_model_of(actor, team):
-        raise NotAllowed(
-            "not_team_member", f"Only members of {team.name} (or an ML lead) can {doing}."
-        )
 
 
 def _name(value: str, what: str) -> str:
@@ -43,7 +36,7 @@ def experiment_create(
     at: datetime | None = None,
 ) -> Experiment:
     """Start an experiment for ``team``; names are unique within a team."""
-    _require_team(owner, team, "start experiments for it")
+    require_team_work(owner, team, "start experiments for it")
     name = _name(name, "experiment")
     duplicate = Conflict(
         "duplicate_experiment",
@@ -77,7 +70,7 @@ def run_start(
     at: datetime | None = None,
 ) -> Run:
     """Open a run of ``experiment`` in status running."""
-    _require_team(actor, experiment.team, f"add runs to {experiment.name}")
+    require_team_work(actor, experiment.team, f"add runs to {experiment.name}")
     if params is not None and not isinstance(params, dict):
         raise InvalidInput("invalid_params", "Run params must be a mapping of name to value.")
     if tags is not None and not isinstance(tags, list | tuple):
@@ -109,7 +102,7 @@ def run_log_metrics(
     Only while the run is running. A step already logged for the key (or twice in the batch)
     is a Conflict and nothing of the batch is saved.
     """
-    _require_team(actor, run.experiment.team, f"log metrics of {run.name}")
+    require_team_work(actor, run.experiment.team, f"log metrics of {run.name}")
     _require_running(run)
     key = (key or "").strip()
     if not key or len(key) > 80:
@@ -149,7 +142,7 @@ def run_finish(
     at: datetime | None = None,
 ) -> Run:
     """Close a running run as finished, failed or killed (once: an ended run stays ended)."""
-    _require_team(actor, run.experiment.team, f"finish {run.name}")
+    require_team_work(actor, run.experiment.team, f"finish {run.name}")
     if status not in RunStatus.values or status == RunStatus.RUNNING:
         raise InvalidInput(
             "invalid_status", f"'{status}' does not end a run; use finished, failed or killed."

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mlteam.cards.exchange import card_import_markdown, card_to_dict, card_to_markdown
-from mlteam.cards.services import card_require_editor, card_update
+from mlteam.cards.services import card_edit_refusal, card_require_editor, card_update
 from mlteam.kernel.errors import DomainError
 from mlteam.kernel.htmx import form_status, is_htmx, posted, refuse, render_page
 from mlteam.registry.card_selectors import (
@@ -20,7 +20,7 @@ from mlteam.registry.card_selectors import (
     production_history,
     stage_history,
 )
-from mlteam.roster.permissions import can_work_on_model_of, member_of
+from mlteam.roster.permissions import member_of
 from mlteam.web.cards.forms import EDIT_FIELDS, HEADINGS, CardImportForm, SectionForm
 
 TOP_SECTIONS = ["summary", "failure_modes"]
@@ -37,7 +37,7 @@ def _section_context(request, card, section: str) -> dict:
     return {
         "card": card,
         "section": view or _tags_section(card),
-        "can_edit": can_work_on_model_of(member, card.artifact.model.team),
+        "can_edit": card_edit_refusal(card=card, actor=member) is None,
     }
 
 

@@ -7,13 +7,18 @@ from django_tables2 import RequestConfig
 
 from mlteam.evals.models import Benchmark
 from mlteam.evals.selectors import artifact_result_history, latest_results_by_benchmark, leaderboard
-from mlteam.evals.services import benchmark_create, benchmark_update, eval_record
+from mlteam.evals.services import (
+    benchmark_create,
+    benchmark_update,
+    eval_record,
+    eval_record_refusal,
+)
 from mlteam.kernel.errors import DomainError, NotAllowed
 from mlteam.kernel.htmx import form_status, is_htmx, posted, refuse, render_page
 from mlteam.registry.compare import compare_cards, compare_scores
 from mlteam.registry.models import ModelArtifact
 from mlteam.registry.selectors import active_metric_criteria, benchmarks_catalogue
-from mlteam.roster.permissions import can_work_on_model_of, is_ml_lead, member_of
+from mlteam.roster.permissions import is_ml_lead, member_of
 from mlteam.web.evals.charts import Threshold, leaderboard_chart
 from mlteam.web.evals.forms import BenchmarkForm, LeaderboardFilterForm, RecordResultForm
 from mlteam.web.evals.tables import LeaderboardTable
@@ -96,12 +101,12 @@ def record_result(request, name: str, version: int):
         version=version,
     )
     member = member_of(request.user)
-    allowed = can_work_on_model_of(member, artifact.model.team)
+    refusal = eval_record_refusal(artifact=artifact, actor=member)
     form = RecordResultForm(posted(request)[0], artifact=artifact)
     status = 200
     if request.method == "POST":
-        if not allowed:
-            return refuse(request, _not_on_team(artifact))
+        if refusal is not None:
+            return refuse(request, refusal)
         if form.is_valid():
             try:
                 result = eval_record(artifact=artifact, actor=member, **form.cleaned_data)
@@ -113,15 +118,16 @@ def record_result(request, name: str, version: int):
                 if not is_htmx(request):
                     return redirect(request.path)
                 form = RecordResultForm(artifact=artifact)
-    context = _record_context(artifact, form, allowed)
+    context = _record_context(artifact, form, refusal)
     return render_page(request, "evals/record.html", context, partial="record", status=status)
 
 
-def _record_context(artifact, form, allowed: bool) -> dict:
+def _record_context(artifact, form, refusal) -> dict:
     return {
         "artifact": artifact,
         "form": form,
-        "allowed": allowed,
+        "allowed": refusal is None,
+        "refusal": refusal,
         "team": artifact.model.team,
         "latest": sorted(latest_results_by_benchmark(artifact).values(), key=_by_name),
         "history": artifact_result_history(artifact)[:50],
@@ -130,14 +136,6 @@ def _record_context(artifact, form, allowed: bool) -> dict:
 
 def _by_name(result) -> str:
     return result.benchmark.name
-
-
-def _not_on_team(artifact) -> NotAllowed:
-    team = artifact.model.team.name
-    return NotAllowed(
-        "not_team_member",
-        f"Only members of {team} (or an ML lead) can record results for {artifact}.",
-    )
 
 
 @require_GET

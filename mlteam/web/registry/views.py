@@ -16,9 +16,9 @@ from django_tables2 import RequestConfig
 from mlteam.kernel.enums import Stage
 from mlteam.kernel.errors import DomainError, InvalidInput, NotAllowed
 from mlteam.kernel.htmx import render_page
-from mlteam.registry import selectors, services
+from mlteam.registry import rules, selectors, services
 from mlteam.registry.models import ChecklistItem, Model, ModelArtifact, PromotionRequest
-from mlteam.roster.permissions import can_work_on_model_of, is_ml_lead, member_of
+from mlteam.roster.permissions import is_ml_lead, member_of
 from mlteam.web.registry.filters import ModelFilter, PromotionFilter
 from mlteam.web.registry.forms import (
     DecisionForm,
@@ -104,6 +104,7 @@ def _artifact_or_404(name: str, version: int) -> ModelArtifact:
 def _version_context(request, artifact: ModelArtifact, **extra) -> dict:
     member = member_of(request.user)
     gates = selectors.next_gates(artifact)
+    request_refusal = rules.may_request(artifact, member)
     return {
         "artifact": artifact,
         "model": artifact.model,
@@ -111,7 +112,8 @@ def _version_context(request, artifact: ModelArtifact, **extra) -> dict:
         "gates": gates,
         "scores": selectors.version_scores(artifact, gates),
         "pending": selectors.pending_request_of(artifact),
-        "can_request": can_work_on_model_of(member, artifact.model.team),
+        "can_request": request_refusal is None,
+        "request_refusal": request_refusal,
         "timeline": selectors.artifact_timeline(artifact),
         **extra,
     }
