@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format migrate seed check-deploy clean
+.PHONY: run worker test install lint format migrate seed check-deploy clean
 
 # Re-install only when the declared dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -16,11 +16,20 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The demo: the server and one background worker (notifications, emails on the console,
+# webhooks to receivers on this machine); Ctrl-C stops both.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving http://$(HOST):$(PORT)/ with a background worker (Ctrl-C stops both)"
+	@WEBHOOK_ALLOW_PRIVATE=$${WEBHOOK_ALLOW_PRIVATE:-true} $(BIN)/python manage.py db_worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  WEBHOOK_ALLOW_PRIVATE=$${WEBHOOK_ALLOW_PRIVATE:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# One background worker for production (run as many as you like, on any host that reaches the
+# database): it takes tasks from the database queue, retries webhooks, sends emails.
+worker: install
+	$(BIN)/python manage.py db_worker
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

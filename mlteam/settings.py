@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     # Layers, bottom to top (DEVELOPERS.md; `lint-imports` enforces them).
     "mlteam.kernel",
     "mlteam.roster",
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "mlteam.cards",
     "mlteam.tracking",
     "mlteam.registry",
+    "mlteam.notifications",
     "mlteam.api",
     "mlteam.web",
     "mlteam.backoffice",
@@ -211,3 +214,39 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Background work (notifications, emails, webhook deliveries) on Django's tasks framework: the
+# database backend, so SQLite and PostgreSQL both work and several workers share one queue
+# (`make worker` = `manage.py db_worker`). TASKS_BACKEND=immediate runs tasks in the request.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "dummy": "django_tasks.backends.dummy.DummyBackend",
+        }[TASKS_BACKEND],
+        "QUEUES": ["default"],
+    }
+}
+
+# Links in emails and webhook payloads point here.
+MLTEAM_BASE_URL = os.environ.get("MLTEAM_BASE_URL", "http://127.0.0.1:8000")
+# Webhooks never go to loopback, private, link-local or metadata addresses unless this is on
+# (receivers on your own network; the demo and tests on one machine).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+
+# Email: the console in the demo; SMTP when EMAIL_HOST is set.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mlteam <mlteam@localhost>")

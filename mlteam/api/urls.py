@@ -4,7 +4,16 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from mlteam.api import pages
-from mlteam.api.views import catalogue, docs, events, promotions, registry, roster, tracking
+from mlteam.api.views import (
+    catalogue,
+    docs,
+    events,
+    promotions,
+    registry,
+    roster,
+    tracking,
+    webhooks,
+)
 from mlteam.api.views.cards import CardView
 
 app_name = "api"
@@ -70,5 +79,17 @@ urlpatterns = [
     path("api/v1/runs/<int:pk>/metrics/", tracking.RunMetricList.as_view(), name="run-metrics"),
     path("api/v1/runs/<int:pk>/finish/", tracking.RunFinish.as_view(), name="run-finish"),
     path("api/v1/events/", events.EventList.as_view(), name="events"),
+    path("api/v1/webhooks/", webhooks.WebhookList.as_view(), name="webhooks"),
+    path("api/v1/webhooks/<int:pk>/", webhooks.WebhookDetail.as_view(), name="webhook"),
+    path(
+        "api/v1/webhooks/<int:pk>/deliveries/",
+        webhooks.DeliveryList.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "api/v1/webhooks/<int:pk>/deliveries/<int:delivery>/redeliver/",
+        webhooks.Redeliver.as_view(),
+        name="webhook-redeliver",
+    ),
     re_path(r"^api/", docs.ApiNotFound.as_view(), name="not-found"),
 ]

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from mlteam.cli import cards, output, promotions
+from mlteam.cli import cards, output, promotions, webhooks
 from mlteam.cli.base import Settings, json_option, pass_settings, segment
 
 
@@ -235,6 +235,7 @@ def members_list(s: Settings, team, role, limit):
 cli.add_command(promotions.promote)
 cli.add_command(promotions.promotions)
 cli.add_command(cards.card)
+cli.add_command(webhooks.webhooks)
 
 
 def main() -> None:  # pragma: no cover - the console script calls ``cli`` directly

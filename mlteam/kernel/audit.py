@@ -5,6 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from mlteam.kernel import events
 from mlteam.kernel.actors import SYSTEM, actor_user
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.models import AuditEvent
@@ -31,7 +32,7 @@ def audit_record(
     details = dict(details or {})
     if actor is SYSTEM:
         details.setdefault("actor", "system")
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         at=at or timezone.now(),
         actor=actor_user(actor),
         action=action,
@@ -45,6 +46,8 @@ def audit_record(
         member=member,
         team=team,
     )
+    events.publish(event)
+    return event
 
 
 def audit_config_change(

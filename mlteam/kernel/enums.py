@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     PROTOCOL_CHANGED = "protocol.changed", "Handoff protocol changed"
     BENCHMARK_CHANGED = "benchmark.changed", "Benchmark changed"
     CONFIG_CHANGED = "config.changed", "Roles or team relations changed"
+    WEBHOOK_CHANGED = "webhook.changed", "Webhook subscription changed"
     CARD_UPDATED = "card.updated", "Model card updated"
     CARD_IMPORTED = "card.imported", "Model card imported"
     EVAL_RECORDED = "eval.recorded", "Eval result recorded"

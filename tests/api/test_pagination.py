@@ -12,6 +12,9 @@ from rest_framework.generics import ListAPIView
 from mlteam.api import urls as api_urls
 from mlteam.api.pagination import ordering_choices, ordering_fields_of
 from mlteam.evals.services import eval_record
+from mlteam.kernel.models import AuditEvent
+from mlteam.notifications.models import WebhookDelivery
+from mlteam.notifications.services import webhook_create
 from mlteam.registry import services
 from mlteam.registry.models import Model, ModelArtifact, PromotionRequest
 from mlteam.tracking.models import RunMetric
@@ -172,7 +175,20 @@ def busy(world):
         for key, steps in (("loss", 4), ("acc", 3))
         for step in range(steps)
     )
-    return {"pk": experiment.pk, "run": runs[0].pk}
+    hooks = [
+        webhook_create(actor=world.lead, url=f"https://hooks.example.com/{i}").subscription
+        for i in range(3)
+    ]
+    event = AuditEvent.objects.order_by("id").first()
+    for i in range(4):
+        WebhookDelivery.objects.create(
+            subscription=hooks[0],
+            event=event,
+            event_type="version.registered",
+            message_id=f"msg_walk_{i}",
+            created_at=same,
+        )
+    return {"pk": experiment.pk, "run": runs[0].pk, "hook": hooks[0].pk}
 
 
 LISTS = [
@@ -189,6 +205,8 @@ LISTS = [
     "/api/v1/experiments/{pk}/runs/",
     "/api/v1/runs/{run}/metrics/",
     "/api/v1/events/",
+    "/api/v1/webhooks/",
+    "/api/v1/webhooks/{hook}/deliveries/",
 ]
 
 
