@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from mlteam.kernel.actors import SYSTEM
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.errors import InvalidInput, NotAllowed, NotFound
@@ -193,7 +194,7 @@ def _audit_webhook(subscription, verb: str, actor, fields=()) -> None:
         action=AuditAction.WEBHOOK_CHANGED,
         summary=f"{actor or 'system'} {verb} webhook {subscription.url}"
         + (f" ({', '.join(fields)})" if fields else ""),
-        actor=actor.user if actor else None,
+        actor=actor,
         details={
             "webhook": subscription.pk,
             "verb": verb,
@@ -357,7 +358,7 @@ def _disable(subscription: WebhookSubscription) -> None:
     event = audit_record(
         action=AuditAction.WEBHOOK_CHANGED,
         summary=f"system disabled webhook {subscription.url}: {reason}",
-        actor=None,
+        actor=SYSTEM,
         details={
             "webhook": subscription.pk,
             "verb": "disabled",
