@@ -4,10 +4,8 @@ decided, a version's owner when it changes stage."""
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-
 from mlteam.kernel.models import AuditEvent
-from mlteam.registry.models import PromotionRequest
+from mlteam.registry.rules import gate_owners_of
 from mlteam.roster.models import MLTeamMember
 
 
@@ -15,18 +13,6 @@ from mlteam.roster.models import MLTeamMember
 class Recipient:
     member: MLTeamMember
     reason: str
-
-
-def gate_owners_for(request: PromotionRequest) -> QuerySet[MLTeamMember]:
-    """Active holders of the request's responsible role who may sign it: never the requester,
-    and not the version's owner unless the protocol allows owners (the engine's four-eyes and
-    owner rules, the same ones ``promotions_waiting_for`` applies from the member's side)."""
-    people = MLTeamMember.objects.filter(
-        role_id=request.responsible_role_id, left_on__isnull=True, user__is_active=True
-    ).exclude(pk=request.requested_by_id)
-    if not request.allow_owner_approval:
-        people = people.exclude(pk=request.artifact.owner_id)
-    return people.select_related("user").order_by("user__username")
 
 
 def _decided(event: AuditEvent, verb: str) -> list[Recipient]:
@@ -40,7 +26,7 @@ def recipients_of(event: AuditEvent, event_type: str) -> list[Recipient]:
     if event_type == "promotion.requested" and event.promotion_id:
         role = event.promotion.responsible_role.name
         reason = f"It waits for a sign-off by {role}."
-        return [Recipient(m, reason) for m in gate_owners_for(event.promotion)]
+        return [Recipient(m, reason) for m in gate_owners_of(event.promotion)]
     if event_type in {"promotion.approved", "promotion.rejected", "promotion.withdrawn"}:
         return _decided(event, event_type.split(".")[1]) if event.promotion_id else []
     if event_type == "version.stage_changed" and event.artifact_id and event.artifact.owner_id:

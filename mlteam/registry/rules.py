@@ -225,3 +225,16 @@ def promotions_waiting_for(
         .exclude(requested_by=member)
         .exclude(Q(allow_owner_approval=False) & Q(artifact__owner=member))
     )
+
+
+def gate_owners_of(request: PromotionRequest) -> QuerySet[MLTeamMember]:
+    """The members for whom ``may_decide`` is None: who a waiting request is waiting for (the
+    people notified of it). ``promotions_waiting_for`` seen from the request's side — keep the
+    three together: an active holder of the responsible role, not the requester, not the
+    version's owner unless the request allows owner approval."""
+    people = MLTeamMember.objects.filter(
+        role_id=request.responsible_role_id, left_on__isnull=True
+    ).exclude(pk=request.requested_by_id)
+    if not request.allow_owner_approval:
+        people = people.exclude(pk=request.artifact.owner_id)
+    return people.select_related("user").order_by("user__username")

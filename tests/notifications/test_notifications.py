@@ -10,8 +10,8 @@ from django.urls import reverse
 from mlteam.kernel.enums import Stage
 from mlteam.notifications import services
 from mlteam.notifications.models import Notification
-from mlteam.notifications.recipients import gate_owners_for
 from mlteam.registry import services as engine
+from mlteam.registry.rules import gate_owners_of
 from tests.factories import MemberFactory
 from tests.registry.conftest import build_world
 
@@ -61,7 +61,7 @@ def test_the_owner_is_left_out_where_the_protocol_forbids_owners(
     assert told == {world.evaluator.user.email}  # not the owner: the gate forbids owners
 
     request.allow_owner_approval = True
-    assert set(gate_owners_for(request)) == {world.evaluator, world.owner}
+    assert set(gate_owners_of(request)) == {world.evaluator, world.owner}
 
 
 def test_the_requester_hears_the_decision(world, run_tasks, django_capture_on_commit_callbacks):
