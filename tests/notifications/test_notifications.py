@@ -163,3 +163,23 @@ def test_preferences_page_saves_and_refuses_an_unknown_event(world, client):
     )
     world.evaluator.email_preference.refresh_from_db()
     assert world.evaluator.email_preference.events == ["card.updated", "promotion.requested"]
+
+
+def test_who_is_told_is_exactly_whose_inbox_holds_the_request(
+    world, django_capture_on_commit_callbacks
+):
+    from mlteam.registry.rules import promotions_waiting_for
+    from mlteam.roster.models import MLTeamMember
+
+    world.owner.role = world.evaluator.role  # an owner who could sign, were owners allowed
+    world.owner.save()
+    staging = request_staging(world, django_capture_on_commit_callbacks)
+    retired = world.in_production()
+    retirement = engine.promotion_request(
+        artifact=retired, to_stage=Stage.DEPRECATED, actor=world.requester
+    )
+    for request in (staging, retirement):
+        inbox_holders = {
+            m for m in MLTeamMember.objects.all() if request in promotions_waiting_for(m)
+        }
+        assert set(gate_owners_of(request)) == inbox_holders != set()
