@@ -296,6 +296,35 @@ def test_backfill_of_an_empty_trail_writes_nothing():
     assert not OrientationTargetChange.objects.exists()
 
 
+@pytest.mark.django_db
+def test_backfill_leaves_out_events_that_record_no_change(world):
+    artifact = world.register()
+    team, at = world.model.team, timezone.now()
+    for from_state, to_state in (("experimental", "limbo"), ("staging", "staging")):
+        AuditEvent.objects.create(
+            at=at,
+            action=AuditAction.ARTIFACT_TRANSITIONED,
+            summary="odd",
+            from_state=from_state,
+            to_state=to_state,
+            artifact=artifact,
+            model=artifact.model,
+        )
+    for details in ({"n": 1}, {"target_research_share": "1.5", "tolerance": "0.1"}):
+        AuditEvent.objects.create(
+            at=at, action=AuditAction.TARGET_SET, summary="odd", details=details, team=team
+        )
+    StageTransition.objects.all().delete()
+
+    registry_0007.backfill_stage_history(django_apps, None)
+    roster_0002.backfill_target_history(django_apps, None)
+
+    assert [(t.artifact, t.from_stage, t.to_stage) for t in StageTransition.objects.all()] == [
+        (artifact, "", Stage.EXPERIMENTAL)
+    ]
+    assert not OrientationTargetChange.objects.exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_migrating_forward_backfills_the_typed_tables():
     history = build_history()

@@ -7,6 +7,7 @@ from django.db import migrations, models
 
 # The audit actions as they were recorded (literal: a migration must not follow later renames).
 REGISTERED, TRANSITIONED = "artifact.registered", "artifact.transitioned"
+STAGES = {"experimental", "staging", "production", "deprecated"}
 SUPERSEDED = re.compile(r"^superseded by v(\d+)$")
 BATCH = 5000
 
@@ -15,7 +16,8 @@ def stage_transitions_from_audit(apps):
     """The stage history the audit trail records, as unsaved StageTransition rows in the order
     the events were written: every ``artifact.registered`` (blank from-stage, into
     experimental) and every ``artifact.transitioned`` event, with its request and, for a version
-    pushed out of production by a promotion ("superseded by vN"), the version that replaced it."""
+    pushed out of production by a promotion ("superseded by vN"), the version that replaced it.
+    Events that name no valid stage change (none written by the engine) are left out."""
     AuditEvent = apps.get_model("kernel", "AuditEvent")
     ModelArtifact = apps.get_model("registry", "ModelArtifact")
     StageTransition = apps.get_model("registry", "StageTransition")
@@ -48,12 +50,15 @@ def stage_transitions_from_audit(apps):
             yield StageTransition(
                 artifact_id=artifact_id,
                 model_id=model_id,
-                to_stage=to_state or "experimental",
+                to_stage=to_state if to_state in STAGES else "experimental",
                 at=at,
             )
             continue
+        if to_state not in STAGES or from_state not in STAGES or from_state == to_state:
+            continue
         superseded_by = None
-        match = SUPERSEDED.match(str((details or {}).get("reason", "")))
+        reason = details.get("reason", "") if isinstance(details, dict) else ""
+        match = SUPERSEDED.match(str(reason))
         if match:
             key = (model_id, int(match.group(1)))
             if key not in versions:
