@@ -215,13 +215,9 @@ class OrientationTargetChange(models.Model):
             return f"{self.team}: target removed {self.at:%Y-%m-%d}"
         return f"{self.team}: {self.target_research_share:.0%} ± {self.tolerance:.0%} from {self.at:%Y-%m-%d}"
 
-    @property
-    def band(self) -> tuple[float, float] | None:
-        """(low, high) from ``at`` on, clipped to 0–1; None once the target was removed."""
-        return target_band(self.target_research_share, self.tolerance, self.removed)
-
 
 def target_band(share, tolerance, removed: bool) -> tuple[float, float] | None:
+    """A recorded change's band (low, high), clipped to 0–1; None for a removal."""
     if removed:
         return None
     share, tolerance = float(share), float(tolerance)
