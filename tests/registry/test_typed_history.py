@@ -18,6 +18,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Q
 from django.utils import timezone
 
+from mlteam.kernel.actors import SYSTEM
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
@@ -171,13 +172,13 @@ def build_history() -> History:
 
     team, steady, unset = world.model.team, TeamFactory(name="Steady"), TeamFactory(name="Unset")
     target = roster_services.orientation_target_set
-    target(team=team, target_share=0.5, tolerance="0.1", actor=None, at=day(1))
-    target(team=team, target_share="0.35", tolerance="0.05", actor=None, at=day(11))
-    roster_services.orientation_target_remove(team=team, actor=None, at=day(18))
-    target(team=team, target_share=0.9, tolerance=0.2, actor=None, at=day(25))  # clipped at 1
-    target(team=steady, target_share=0.3, actor=None, at=day(3))
-    target(team=unset, target_share=0.6, actor=None, at=day(2))
-    roster_services.orientation_target_remove(team=unset, actor=None, at=day(4))
+    target(team=team, target_share=0.5, tolerance="0.1", actor=SYSTEM, at=day(1))
+    target(team=team, target_share="0.35", tolerance="0.05", actor=SYSTEM, at=day(11))
+    roster_services.orientation_target_remove(team=team, actor=SYSTEM, at=day(18))
+    target(team=team, target_share=0.9, tolerance=0.2, actor=SYSTEM, at=day(25))  # clipped at 1
+    target(team=steady, target_share=0.3, actor=SYSTEM, at=day(3))
+    target(team=unset, target_share=0.6, actor=SYSTEM, at=day(2))
+    roster_services.orientation_target_remove(team=unset, actor=SYSTEM, at=day(4))
     return History(
         start=start,
         end=day(40),
