@@ -8,10 +8,9 @@ from django.shortcuts import get_object_or_404
 from mlteam.cards.models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS, ModelCard
 from mlteam.evals.models import Benchmark
 from mlteam.evals.selectors import latest_results_by_benchmark
-from mlteam.kernel.enums import AuditAction, Stage
-from mlteam.kernel.models import AuditEvent
+from mlteam.kernel.enums import Stage
 from mlteam.registry.gates import comparator_holds
-from mlteam.registry.models import Model, ModelArtifact
+from mlteam.registry.models import Model, ModelArtifact, StageTransition
 from mlteam.registry.selectors import benchmark_gate_criteria
 
 
@@ -37,30 +36,31 @@ class ProductionSpell:
 
 
 def production_history(model: Model) -> list[ProductionSpell]:
-    """Which version was in production when, newest first, read from the audit trail."""
-    events = (
-        AuditEvent.objects.filter(model=model, action=AuditAction.ARTIFACT_TRANSITIONED)
-        .filter(Q(to_state=Stage.PRODUCTION) | Q(from_state=Stage.PRODUCTION))
+    """Which version was in production when, newest first, read from the stage history."""
+    transitions = (
+        StageTransition.objects.filter(model=model)
+        .filter(Q(to_stage=Stage.PRODUCTION) | Q(from_stage=Stage.PRODUCTION))
         .select_related("artifact")
         .order_by("at", "id")
     )
     spells: list[ProductionSpell] = []
     open_spells: dict[int, ProductionSpell] = {}
-    for event in events:
-        if event.to_state == Stage.PRODUCTION:
-            open_spells[event.artifact_id] = ProductionSpell(event.artifact, event.at)
-            spells.append(open_spells[event.artifact_id])
-        elif event.artifact_id in open_spells:
-            open_spells.pop(event.artifact_id).end = event.at
+    for transition in transitions:
+        if transition.to_stage == Stage.PRODUCTION:
+            open_spells[transition.artifact_id] = ProductionSpell(
+                transition.artifact, transition.at
+            )
+            spells.append(open_spells[transition.artifact_id])
+        elif transition.artifact_id in open_spells:
+            open_spells.pop(transition.artifact_id).end = transition.at
     return spells[::-1]
 
 
-def stage_history(artifact: ModelArtifact) -> list[AuditEvent]:
+def stage_history(artifact: ModelArtifact) -> list[StageTransition]:
     """This version's registration and every stage change, oldest first."""
-    actions = [AuditAction.ARTIFACT_REGISTERED, AuditAction.ARTIFACT_TRANSITIONED]
     return list(
-        AuditEvent.objects.filter(artifact=artifact, action__in=actions)
-        .select_related("actor")
+        StageTransition.objects.filter(artifact=artifact)
+        .select_related("superseded_by")
         .order_by("at", "id")
     )
 

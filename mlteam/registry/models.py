@@ -265,3 +265,67 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.statement
+
+
+class StageTransition(models.Model):
+    """One step of a version's stage history, written by the handoff engine in the transaction
+    that takes it: the registration (``from_stage`` blank, into experimental) and every stage
+    change since, with the request that moved it (and, when a promotion pushed the previous
+    production version out, the version that superseded it)."""
+
+    artifact = models.ForeignKey(
+        ModelArtifact, on_delete=models.PROTECT, related_name="transitions"
+    )
+    # The artifact's model (fixed for life), so "which version of M was in production at T"
+    # reads one index.
+    model = models.ForeignKey(Model, on_delete=models.PROTECT, related_name="transitions")
+    from_stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=16, choices=Stage.choices)
+    at = models.DateTimeField()
+    request = models.ForeignKey(
+        PromotionRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transitions",
+    )
+    superseded_by = models.ForeignKey(
+        ModelArtifact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_stage__in=Stage.values), name="transition_to_stage_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(from_stage__in=[*Stage.values, ""]),
+                name="transition_from_stage_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_stage=F("to_stage")), name="transition_changes_stage"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["artifact", "at"], name="transition_artifact_at"),
+            models.Index(
+                fields=["model", "at"],
+                condition=Q(to_stage=Stage.PRODUCTION) | Q(from_stage=Stage.PRODUCTION),
+                name="transition_production_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artifact} {self.from_stage or 'registered'} → {self.to_stage}"
+
+    @property
+    def is_registration(self) -> bool:
+        return not self.from_stage
+
+    @property
+    def reason(self) -> str:
+        """Why the version moved, as the audit trail words it ("" for its registration)."""
+        if self.superseded_by_id is not None:
+            return f"superseded by v{self.superseded_by.version}"
+        return f"request #{self.request_id}" if self.request_id is not None else ""

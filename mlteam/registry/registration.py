@@ -16,7 +16,7 @@ from mlteam.cards.services import card_start_for_artifact
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.errors import Conflict, InvalidInput
-from mlteam.registry.models import Model, ModelArtifact
+from mlteam.registry.models import Model, ModelArtifact, StageTransition
 from mlteam.roster.membership import require_team_work
 from mlteam.roster.models import MLTeamMember, Team
 from mlteam.tracking.models import Run
@@ -147,7 +147,8 @@ def artifact_register(
     """Register the next version of ``model``; it starts experimental and owned by ``actor``.
 
     Side effects: bumps the model's version counter (gap-free, safe under concurrency), starts
-    the version's model card as a copy of the previous version's, AuditEvent ``artifact.registered``.
+    the version's model card as a copy of the previous version's, the first StageTransition of
+    its history (into experimental), AuditEvent ``artifact.registered``.
     """
     require_team_work(actor, model.team, "register versions of this model")
     at = at or timezone.now()
@@ -165,6 +166,9 @@ def artifact_register(
             description=description,
             created_at=at,
             status_changed_at=at,
+        )
+        StageTransition.objects.create(
+            artifact=artifact, model=model, to_stage=Stage.EXPERIMENTAL, at=at
         )
         card_start_for_artifact(artifact)
         audit_record(

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.evals.selectors import latest_results_by_benchmark
-from mlteam.kernel.enums import AuditAction, Stage
+from mlteam.kernel.enums import Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry import rules
 from mlteam.registry.enums import CriterionKind, PromotionState
@@ -20,6 +20,7 @@ from mlteam.registry.models import (
     Model,
     ModelArtifact,
     PromotionRequest,
+    StageTransition,
 )
 from mlteam.roster.models import MLTeamMember, ModelConsumer
 
@@ -45,18 +46,18 @@ def model_timeline(model: Model) -> QuerySet[AuditEvent]:
 def model_production_at(model: Model, at: datetime | None = None) -> ModelArtifact | None:
     """The version of ``model`` that was in production at ``at`` (now if omitted).
 
-    Answered from the audit history, not from today's statuses: the last transition into or out
-    of production at or before ``at`` decides.
+    Answered from the stage history (StageTransition), not from today's statuses: the last
+    transition into or out of production at or before ``at`` decides.
     """
     at = at or timezone.now()
     last = (
-        AuditEvent.objects.filter(model=model, action=AuditAction.ARTIFACT_TRANSITIONED, at__lte=at)
-        .filter(Q(to_state=Stage.PRODUCTION) | Q(from_state=Stage.PRODUCTION))
+        StageTransition.objects.filter(model=model, at__lte=at)
+        .filter(Q(to_stage=Stage.PRODUCTION) | Q(from_stage=Stage.PRODUCTION))
         .select_related("artifact__model")
         .order_by("-at", "-id")
         .first()
     )
-    if last is None or last.to_state != Stage.PRODUCTION:
+    if last is None or last.to_stage != Stage.PRODUCTION:
         return None
     return last.artifact
 

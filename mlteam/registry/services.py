@@ -35,6 +35,7 @@ from mlteam.registry.models import (
     Model,
     ModelArtifact,
     PromotionRequest,
+    StageTransition,
 )
 from mlteam.registry.registration import artifact_register, model_create, model_update
 from mlteam.roster.models import MLTeamMember
@@ -360,6 +361,15 @@ def _transition(artifact, to_stage, actor, at, *, request, superseded_by=None) -
             f"{artifact.model.name} already has a version in production; reload and review again.",
         ) from None
     Model.objects.filter(pk=artifact.model_id).update(updated_at=at)
+    StageTransition.objects.create(
+        artifact=artifact,
+        model_id=artifact.model_id,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        at=at,
+        request=request,
+        superseded_by=superseded_by,
+    )
     reason = (
         f"superseded by v{superseded_by.version}" if superseded_by else f"request #{request.pk}"
     )

@@ -177,6 +177,53 @@ class OrientationTarget(models.Model):
         return min(1.0, float(self.target_research_share + self.tolerance))
 
 
+class OrientationTargetChange(models.Model):
+    """One change of a team's target band, written with it by ``orientation_target_set`` /
+    ``orientation_target_remove``: the band from ``at`` on, or (``removed``) no target from then."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="target_changes")
+    at = models.DateTimeField()
+    target_research_share = models.DecimalField(
+        max_digits=4, decimal_places=3, null=True, blank=True
+    )
+    tolerance = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    removed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["team", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(removed=True, target_research_share__isnull=True, tolerance__isnull=True)
+                    | Q(
+                        removed=False,
+                        target_research_share__isnull=False,
+                        tolerance__isnull=False,
+                        target_research_share__gte=0,
+                        target_research_share__lte=1,
+                        tolerance__gte=0,
+                        tolerance__lte=1,
+                    )
+                ),
+                name="target_change_band_or_removed",
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "at"], name="target_change_team_at")]
+
+    def __str__(self) -> str:
+        if self.removed:
+            return f"{self.team}: target removed {self.at:%Y-%m-%d}"
+        return f"{self.team}: {self.target_research_share:.0%} ± {self.tolerance:.0%} from {self.at:%Y-%m-%d}"
+
+
+def target_band(share, tolerance, removed: bool) -> tuple[float, float] | None:
+    """A recorded change's band (low, high), clipped to 0–1; None for a removal."""
+    if removed:
+        return None
+    share, tolerance = float(share), float(tolerance)
+    return max(0.0, share - tolerance), min(1.0, share + tolerance)
+
+
 class TeamInteraction(models.Model):
     """How two teams work together, in Team Topologies' three modes."""
 

@@ -19,10 +19,15 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from mlteam.kernel.enums import AuditAction
-from mlteam.kernel.models import AuditEvent
 from mlteam.roster.enums import Orientation
-from mlteam.roster.models import MLTeamMember, Role, RosterPeriod, Team
+from mlteam.roster.models import (
+    MLTeamMember,
+    OrientationTargetChange,
+    Role,
+    RosterPeriod,
+    Team,
+    target_band,
+)
 
 RESEARCH, PRODUCTION = Orientation.RESEARCH.value, Orientation.PRODUCTION.value
 _EPSILON = 1e-9
@@ -226,15 +231,17 @@ def ratio_history(
 
 
 def target_bands(points: list[datetime], teams: list[Team]) -> dict[int, list]:
-    """Each team's target band at every point, replayed from the recorded target changes
-    (``roster.target_set`` events; one query), so a lowered target shows where it was lowered.
-    A team whose target predates the audit trail keeps its current band throughout."""
+    """Each team's target band at every point, from its recorded target changes
+    (OrientationTargetChange; one query), so a lowered target shows where it was lowered.
+    A team whose target predates the recorded changes keeps its current band throughout."""
     changes = defaultdict(list)
-    events = AuditEvent.objects.filter(
-        action=AuditAction.TARGET_SET, team__in=teams, at__lte=points[-1]
-    ).order_by("at", "id")
-    for team_id, at, details in events.values_list("team_id", "at", "details"):
-        changes[team_id].append((at, _band_of(details)))
+    rows = OrientationTargetChange.objects.filter(team__in=teams, at__lte=points[-1]).order_by(
+        "at", "id"
+    )
+    for team_id, at, share, tolerance, removed in rows.values_list(
+        "team_id", "at", "target_research_share", "tolerance", "removed"
+    ):
+        changes[team_id].append((at, target_band(share, tolerance, removed)))
     bands = {}
     for team in teams:
         target = getattr(team, "orientation_target", None)
@@ -250,13 +257,6 @@ def target_bands(points: list[datetime], teams: list[Team]) -> dict[int, list]:
             line.append(current)
         bands[team.pk] = line
     return bands
-
-
-def _band_of(details: dict) -> tuple[float, float] | None:
-    if details.get("removed"):
-        return None
-    share, tolerance = float(details["target_research_share"]), float(details["tolerance"])
-    return max(0.0, share - tolerance), min(1.0, share + tolerance)
 
 
 def _series(team: Team | None, own: dict, guests: dict | None) -> Series:

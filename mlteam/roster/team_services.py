@@ -15,7 +15,7 @@ from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.errors import Conflict, InvalidInput, NotFound
 from mlteam.roster.enums import TeamKind
 from mlteam.roster.guards import Actor, require_roster_editor, resolve_at
-from mlteam.roster.models import MLTeamMember, OrientationTarget, Team
+from mlteam.roster.models import MLTeamMember, OrientationTarget, OrientationTargetChange, Team
 
 TEAM_FIELDS = ("name", "slug", "kind", "mission", "lead")
 
@@ -149,7 +149,8 @@ def orientation_target_set(
 ) -> OrientationTarget:
     """Set the research share ``team`` aims for and the tolerance that still counts as on target.
 
-    Side effects: creates or updates the OrientationTarget, AuditEvent ``roster.target_set``.
+    Side effects: creates or updates the OrientationTarget, records the band from ``at`` on
+    (OrientationTargetChange), AuditEvent ``roster.target_set``.
     Shares outside 0 to 1 (or not numbers) are refused and nothing changes.
     """
     require_roster_editor(actor, "set staffing targets")
@@ -163,6 +164,9 @@ def orientation_target_set(
             target = OrientationTarget(team=team)
         target.target_research_share, target.tolerance = share, tolerance
         target.save()
+        OrientationTargetChange.objects.create(
+            team=team, at=at, target_research_share=share, tolerance=tolerance
+        )
         audit_record(
             action=AuditAction.TARGET_SET,
             summary=f"{team.name}: research share target {_band(target)}",
@@ -177,7 +181,8 @@ def orientation_target_set(
 
 
 def orientation_target_remove(*, team: Team, actor: Actor, at: datetime | None = None):
-    """Drop ``team``'s target. Side effects: deletes the row, AuditEvent ``roster.target_set``."""
+    """Drop ``team``'s target. Side effects: deletes the row, records the removal
+    (OrientationTargetChange), AuditEvent ``roster.target_set``."""
     require_roster_editor(actor, "set staffing targets")
     at = resolve_at(at)
     with transaction.atomic():
@@ -186,6 +191,7 @@ def orientation_target_remove(*, team: Team, actor: Actor, at: datetime | None =
             raise NotFound("no_target", f"{team.name} has no research share target to remove.")
         before = _band(target)
         target.delete()
+        OrientationTargetChange.objects.create(team=team, at=at, removed=True)
         audit_record(
             action=AuditAction.TARGET_SET,
             summary=f"{team.name}: research share target removed (was {before})",

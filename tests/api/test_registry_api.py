@@ -9,7 +9,7 @@ from mlteam.evals.models import EvalResult
 from mlteam.kernel.enums import Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
-from mlteam.registry.models import Model, ModelArtifact
+from mlteam.registry.models import Model, ModelArtifact, StageTransition
 from tests.factories import ModelFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +151,10 @@ def test_production_at_a_moment_comes_from_history(world, as_user):
         to_state="production",
         model=model,
         artifact=v1,
+    )
+    # The typed stage history the engine writes beside that audit row (read by the endpoint).
+    StageTransition.objects.create(
+        artifact=v1, model=model, from_stage="staging", to_stage="production", at=t0
     )
     api = as_user(world.reader)
     then = api.get(

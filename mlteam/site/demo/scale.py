@@ -2,7 +2,8 @@
 
 Rows are bulk-inserted for speed (N=100,000 artifacts with 10 results each). Bulk versions are
 all ``experimental``: only an approved promotion may move a version, and bulk data skips that.
-Each registration still gets its audit event, so the audit trail stays complete.
+Each registration still gets its audit event and the first step of its stage history
+(StageTransition), so the audit trail and the history stay complete.
 """
 
 import random
@@ -14,7 +15,7 @@ from mlteam.cards.models import ModelCard
 from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
-from mlteam.registry.models import Model, ModelArtifact
+from mlteam.registry.models import Model, ModelArtifact, StageTransition
 from mlteam.roster.enums import TeamKind
 from mlteam.roster.models import MLTeamMember, Team
 
@@ -83,6 +84,10 @@ def _insert_chunk(start, count, teams, owners, benchmarks, evals_per_artifact, n
     artifacts = ModelArtifact.objects.bulk_create(artifacts)
     ModelCard.objects.bulk_create(
         ModelCard(artifact=a, summary=a.model.description) for a in artifacts
+    )
+    StageTransition.objects.bulk_create(
+        StageTransition(artifact=a, model=a.model, to_stage=Stage.EXPERIMENTAL, at=a.created_at)
+        for a in artifacts
     )
     AuditEvent.objects.bulk_create(
         AuditEvent(
