@@ -59,7 +59,7 @@ def test_the_benchmark_must_exist(world):
 def test_only_the_owning_team_or_an_ml_lead_records(world):
     artifact = world.register()
     with pytest.raises(NotAllowed, match="Only members of Applied ML"):
-        eval_record(artifact=artifact, benchmark=world.accuracy, value=0.5, actor=world.reader)
+        eval_record(artifact=artifact, benchmark=world.accuracy, value=0.5, actor=world.outsider)
     eval_record(artifact=artifact, benchmark=world.accuracy, value=0.5, actor=world.lead)
     assert EvalResult.objects.count() == 1
 
