@@ -5,6 +5,7 @@ from django.db import connection
 from django.db.backends.signals import connection_created
 
 from tests.factories import PASSWORD, MemberFactory
+from tests.worlds import World, build_world
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -44,6 +45,12 @@ def password():
 @pytest.fixture
 def member(db):
     return MemberFactory()
+
+
+@pytest.fixture
+def world(db) -> World:
+    """The shared organisation with the demo's default protocols (tests/worlds.py)."""
+    return build_world()
 
 
 @pytest.fixture

@@ -35,10 +35,6 @@ class ApiToken(models.Model):
     def display(self) -> str:
         return f"mlt_{self.prefix}_…"
 
-    def is_usable(self, now=None) -> bool:
-        now = now or timezone.now()
-        return self.revoked_at is None and self.expires_at > now
-
     @property
     def state(self) -> str:
         if self.revoked_at is not None:

@@ -23,11 +23,6 @@ def latest_results_by_benchmark(artifact, benchmark_ids=None) -> dict[int, EvalR
     return latest
 
 
-def artifact_eval_scores(artifact) -> dict[str, float]:
-    """As in the seed: ``{benchmark slug: latest value}``."""
-    return {r.benchmark.slug: r.value for r in latest_results_by_benchmark(artifact).values()}
-
-
 def artifact_result_history(artifact) -> QuerySet[EvalResult]:
     """Every result recorded for one version, newest first."""
     return (

@@ -186,10 +186,6 @@ class HistoryChart:
         return PLOT_X + PLOT_W
 
     @property
-    def plot_bottom(self) -> int:
-        return PLOT_Y + PLOT_H
-
-    @property
     def axis_label_y(self) -> int:
         return PLOT_Y + PLOT_H + 16
 

@@ -54,10 +54,6 @@ class RatioRow:
         return self.embedded_research + self.embedded_production
 
     @property
-    def production_share(self) -> float | None:
-        return None if self.research_share is None else 1 - self.research_share
-
-    @property
     def status(self) -> str:
         """ "below", "above", "within", "no target" or "nobody" — written out next to colours."""
         if self.total == 0:

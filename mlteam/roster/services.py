@@ -254,25 +254,3 @@ def _audit_change(member, key, old, new, actor, at) -> None:
         from_state=str(from_state or "")[:40],
         to_state=str(to_state or "")[:40],
     )
-
-
-def member_role_change(*, member: MLTeamMember, role: Role, actor: Actor, at=None):
-    """Give ``member`` another role (side effects as ``member_update``)."""
-    return member_update(member=member, actor=actor, changes={"role": role}, at=at)
-
-
-def member_orientation_change(*, member: MLTeamMember, orientation: str, actor: Actor, at=None):
-    """Switch research ↔ production (side effects as ``member_update``)."""
-    return member_update(member=member, actor=actor, changes={"orientation": orientation}, at=at)
-
-
-def member_move(*, member: MLTeamMember, team: Team, actor: Actor, at=None):
-    """Move ``member`` to another primary team (side effects as ``member_update``); moving into
-    the team they were embedded in ends the embedding."""
-    return member_update(member=member, actor=actor, changes={"team": team}, at=at)
-
-
-def member_embed(*, member: MLTeamMember, team: Team | None, actor: Actor, at=None):
-    """Embed ``member`` in another team (hybrid structures), or end the embedding with
-    ``team=None`` (side effects as ``member_update``)."""
-    return member_update(member=member, actor=actor, changes={"embedded_in": team}, at=at)

@@ -43,10 +43,6 @@ class Node:
         return self.x + BOX_W / 2
 
     @property
-    def right(self) -> float:
-        return self.x + BOX_W
-
-    @property
     def name(self) -> str:
         name = self.team.name
         return name if len(name) <= 26 else name[:25] + "…"

@@ -10,7 +10,7 @@ from mlteam.cards.services import card_update
 from mlteam.kernel.enums import Stage
 from mlteam.tracking.services import experiment_create, run_finish, run_log_metrics, run_start
 from tests.browser.conftest import login, screenshot
-from tests.cards.world import build_world
+from tests.worlds import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FAILURE_MODES = "- Confuses *billing* and *refund*\n- Weak on tickets under five words"
@@ -49,7 +49,7 @@ def build_story():
 
 def test_product_engineer_reads_downloads_and_compares(page, password, tmp_path):
     world, _production, run = build_story()
-    login(page, world.reader.user.username, password)
+    login(page, world.outsider.user.username, password)
 
     # From the shared benchmarks to the leaderboard, and from there to the production card.
     page.goto("/benchmarks/")

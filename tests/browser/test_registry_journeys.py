@@ -11,7 +11,7 @@ from mlteam.registry.enums import PromotionState
 from mlteam.registry.models import ModelArtifact, PromotionRequest
 from tests.browser.conftest import login, screenshot
 from tests.factories import ModelFactory
-from tests.registry.conftest import build_world
+from tests.worlds import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

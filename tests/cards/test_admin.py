@@ -45,7 +45,7 @@ def test_admin_edit_goes_through_the_service(client, world):
 
 def test_admin_refuses_people_outside_the_team(client, world):
     card = world.register().card
-    response = post_card(admin_client(client, world.reader), card, summary="Vandalism")
+    response = post_card(admin_client(client, world.outsider), card, summary="Vandalism")
     assert response.status_code == 200
     assert "Only members of Applied ML" in response.content.decode()
     card.refresh_from_db()

@@ -123,11 +123,11 @@ def test_import_writes_a_card_imported_event(world):
     card = fill(world, world.register())
     text = card_to_markdown(card).replace("Legal decisions", "Medical decisions")
 
-    card_import_markdown(card=card, text=text, actor=world.teammate)
+    card_import_markdown(card=card, text=text, actor=world.requester)
 
     event = AuditEvent.objects.get(action=AuditAction.CARD_IMPORTED)
     assert event.details["sections"] == ["out_of_scope_uses"]
-    assert event.actor == world.teammate.user
+    assert event.actor == world.requester.user
     assert card.out_of_scope_uses == "- Medical decisions"
 
 
@@ -180,7 +180,7 @@ def test_only_the_owning_team_or_an_ml_lead_imports(world):
     card = fill(world, world.register())
     before = values(card)
     with pytest.raises(NotAllowed):
-        card_import_markdown(card=card, text=card_to_markdown(card), actor=world.reader)
+        card_import_markdown(card=card, text=card_to_markdown(card), actor=world.outsider)
     assert values(card) == before
     card_import_markdown(card=card, text=card_to_markdown(card), actor=world.lead)
 

@@ -72,7 +72,7 @@ def test_the_card_page_shows_sanitised_sections(client, world):
     card_update(
         card=card, actor=world.owner, changes={"failure_modes": f"- Real mode\n\n{payload}"}
     )
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
 
     page = client.get(f"/models/{world.model.name}/v1/card/").content.decode().lower()
 

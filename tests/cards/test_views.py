@@ -20,7 +20,7 @@ def test_the_card_page_is_what_a_product_engineer_reads_first(client, world):
     v1 = world.in_production()
     v2 = world.passing(world.register(), accuracy=0.95)
     card_update(card=v1.card, actor=world.owner, changes={"failure_modes": "- Fails on emoji"})
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
 
     response = client.get(card_url(world))
 
@@ -52,14 +52,14 @@ def test_the_card_of_a_new_version_links_production_for_comparison(client, world
 def test_completeness_names_the_missing_sections(client, world):
     card = world.register().card
     card_update(card=card, actor=world.owner, changes={"summary": "Only this"})
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     page = client.get(card_url(world)).content.decode()
     assert "Card incomplete" in page
     assert "Architecture, Training data, Intended uses" in page
 
 
 def test_unknown_version_is_404(client, world):
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     assert client.get(card_url(world, 9)).status_code == 404
 
 
@@ -68,7 +68,7 @@ def test_card_page_queries_do_not_grow_with_history(client, world, django_assert
     from django.test.utils import CaptureQueriesContext
 
     world.in_production()
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     with CaptureQueriesContext(connection) as few:
         client.get(card_url(world))
     # Many versions, results, promotions and production changes later:
@@ -85,7 +85,7 @@ def test_card_page_queries_do_not_grow_with_history(client, world, django_assert
 
 def test_team_member_edits_a_section_over_htmx(client, world):
     card = world.register().card
-    client.force_login(world.teammate.user)
+    client.force_login(world.requester.user)
 
     form = client.get(card_url(world, rest="sections/failure_modes/edit/"), **HTMX)
     assert form.status_code == 200
@@ -135,7 +135,7 @@ def test_an_invalid_section_is_an_inline_error_and_nothing_changes(client, world
 
 def test_readers_cannot_edit(client, world):
     card = world.register().card
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     url = card_url(world, rest="sections/summary/edit/")
     response = client.post(url, {"summary": "Vandalism"}, **HTMX)
     assert response.status_code == 403
@@ -161,7 +161,7 @@ def test_cancel_swaps_the_section_back(client, world):
 
 def test_markdown_export_is_a_download(client, world):
     artifact = world.passing(world.register())
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
 
     response = client.get(card_url(world, rest="export/?format=md"))
 
@@ -179,7 +179,7 @@ def test_markdown_export_is_a_download(client, world):
 
 def test_json_export(client, world):
     world.passing(world.register())
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     response = client.get(card_url(world, rest="export/?format=json"))
     assert response["Content-Disposition"].endswith('-card.json"')
     data = json.loads(response.content)
@@ -193,7 +193,7 @@ def test_json_export(client, world):
 
 def test_unknown_export_format_is_a_clear_400(client, world):
     world.register()
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     response = client.get(card_url(world, rest="export/?format=pdf"))
     assert response.status_code == 400
     assert "use ?format=md or ?format=json" in response.content.decode()
@@ -257,5 +257,5 @@ def test_import_needs_exactly_one_source(client, world):
 
 def test_readers_cannot_open_the_import_page(client, world):
     world.register()
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     assert client.get(card_url(world, rest="import/")).status_code == 403

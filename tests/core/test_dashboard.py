@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from mlteam.kernel.enums import Stage
 from mlteam.registry import services
 from tests.factories import UserFactory
-from tests.registry.conftest import build_world
+from tests.worlds import build_world
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_catalogue_shows_metric_direction_owner_and_gates(client, world):
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     page = client.get("/benchmarks/").content.decode()
     assert "Latency p99" in page and "↓ lower is better" in page
     assert "Platform" in page and "Production readiness" in page and "≤ 350" in page
@@ -62,7 +62,7 @@ def test_leaderboard_ranks_and_draws_the_gate_thresholds(client, world):
     slow, fast = world.register(), world.register()
     world.record(slow, world.latency, 420)
     world.record(fast, world.latency, 120)
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
 
     response = client.get("/benchmarks/p99-latency/")
 
@@ -80,7 +80,7 @@ def test_leaderboard_ranks_and_draws_the_gate_thresholds(client, world):
 def test_leaderboard_filters_swap_the_results_over_htmx(client, world):
     world.in_production()
     world.record(world.register(), world.safety, 0.95)
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
 
     response = client.get("/benchmarks/safety/?stage=production", **HTMX)
 
@@ -92,7 +92,7 @@ def test_leaderboard_filters_swap_the_results_over_htmx(client, world):
 
 def test_leaderboard_ignores_an_unknown_filter_value_with_a_message(client, world):
     world.record(world.register(), world.safety, 0.95)
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     response = client.get("/benchmarks/safety/?stage=retired")
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
@@ -100,7 +100,7 @@ def test_leaderboard_ignores_an_unknown_filter_value_with_a_message(client, worl
 
 
 def test_leaderboard_queries_do_not_grow_with_rows(client, world):
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     world.record(world.register(), world.safety, 0.91)
     with CaptureQueriesContext(connection) as one:
         assert client.get("/benchmarks/safety/").status_code == 200
@@ -176,7 +176,7 @@ def test_an_unknown_benchmark_is_an_inline_error(client, world):
 
 def test_readers_see_results_but_cannot_record(client, world):
     world.register()
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     url = "/models/intent-classifier/v1/evals/record/"
     page = client.get(url).content.decode()
     assert "Only members of Applied ML (or an ML lead) can record" in page
@@ -193,7 +193,7 @@ def test_compare_flags_regressions_in_the_benchmarks_direction(client, world):
     world.record(v2, world.latency, 260)  # worse: lower is better
     world.record(v2, world.safety, 0.99)  # same
     card_update(card=v2.card, actor=world.owner, changes={"failure_modes": "- New failure"})
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
 
     page = client.get("/models/intent-classifier/compare/?a=1&b=2").content.decode()
 
@@ -211,7 +211,7 @@ def test_compare_defaults_to_production_against_the_newest(client, world):
     world.in_production()
     world.register()
     world.register()
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     page = client.get("/models/intent-classifier/compare/").content.decode()
     assert '<option value="1" selected>' in page and '<option value="3" selected>' in page
 
@@ -229,7 +229,7 @@ def test_compare_defaults_to_production_against_the_newest(client, world):
 def test_compare_with_bad_versions_explains(client, world, query, says):
     world.register()
     world.register()
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     response = client.get(f"/models/intent-classifier/compare/{query}")
     assert response.status_code == 200
     assert says in response.content.decode()
@@ -237,7 +237,7 @@ def test_compare_with_bad_versions_explains(client, world, query, says):
 
 
 def test_compare_queries_are_bounded(client, world):
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     world.register()
     world.register()
     with CaptureQueriesContext(connection) as few:

@@ -128,6 +128,7 @@ def test_a_retirement_racing_a_promotion_to_production_leaves_one_consistent_out
 ):
     v1 = world.in_production()
     retire = services.promotion_request(artifact=v1, to_stage="deprecated", actor=world.requester)
+    world.sign_manual_items(retire, world.lead)
     promote = ready(world, staged(world))
     v2 = promote.artifact
 

@@ -24,7 +24,7 @@ from mlteam.registry import services
 from mlteam.registry.enums import PromotionState
 from mlteam.registry.models import ModelArtifact, PromotionRequest
 from tests.factories import ModelFactory, card_fill
-from tests.registry.conftest import build_world
+from tests.worlds import build_world
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from mlteam.evals.selectors import artifact_eval_scores
+from mlteam.evals.selectors import latest_results_by_benchmark
 from mlteam.evals.services import eval_record
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.errors import Conflict, DomainError, InvalidInput, NotAllowed
@@ -730,7 +730,8 @@ def test_eval_scores_are_the_latest_result_per_benchmark(world):
     eval_record(artifact=artifact, benchmark=world.safety, value=0.95, actor=world.owner)
     eval_record(artifact=artifact, benchmark=world.latency, value=120, actor=world.owner)
 
-    assert artifact_eval_scores(artifact) == {"safety": 0.95, "latency": 120.0}
+    latest = latest_results_by_benchmark(artifact).values()
+    assert {r.benchmark: r.value for r in latest} == {world.safety: 0.95, world.latency: 120.0}
 
 
 def test_timeline_lists_what_happened_to_a_version_in_order(world):

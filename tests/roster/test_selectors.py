@@ -41,7 +41,7 @@ def test_three_research_and_five_production_is_0_375(team, join):
 
 def test_a_change_at_d_counts_from_d_on_and_not_before(team, join):
     people = staff(join, team, 3, 5, at=day(0))
-    services.member_orientation_change(member=people[-1], orientation=R, actor=SYSTEM, at=day(20))
+    services.member_update(member=people[-1], actor=SYSTEM, changes={"orientation": R}, at=day(20))
 
     def share(at):
         return row_of(selectors.ratio_by_team(at=at), team).research_share
@@ -154,8 +154,8 @@ class TestHistory:
         services.orientation_target_set(team=team, target_share=0.5, actor=SYSTEM)
         people = staff(join, team, 1, 3, at=day(0))  # 0.25
         join(team, R, embedded_in=other_team, at=day(100))  # team 2/5 = 0.4, other 1/1
-        services.member_orientation_change(
-            member=people[1], orientation=R, actor=SYSTEM, at=day(200)
+        services.member_update(
+            member=people[1], actor=SYSTEM, changes={"orientation": R}, at=day(200)
         )  # 3/5 = 0.6
         services.member_leave(member=people[2], actor=SYSTEM, at=day(300))  # 3/4 = 0.75
 
@@ -210,7 +210,9 @@ class TestHistory:
 
     def test_history_matches_ratio_by_team_at_every_point(self, team, join):
         people = staff(join, team, 2, 2, at=day(3))
-        services.member_move(member=people[0], team=TeamFactory(), actor=SYSTEM, at=day(150))
+        services.member_update(
+            member=people[0], actor=SYSTEM, changes={"team": TeamFactory()}, at=day(150)
+        )
         history = selectors.ratio_history(end=day(300))
         series = next(s for s in history.teams if s.team == team)
         for point, share in zip(history.points, series.shares, strict=True):

@@ -180,8 +180,8 @@ class TestLeave:
 class TestChanges:
     def test_orientation_change_splits_the_history_at_that_moment(self, team, join, lead):
         member = join(team, Orientation.RESEARCH, at=day(0))
-        services.member_orientation_change(
-            member=member, orientation="production", actor=lead, at=day(50)
+        services.member_update(
+            member=member, actor=lead, changes={"orientation": "production"}, at=day(50)
         )
         periods = list(
             member.periods.order_by("valid_from").values_list(
@@ -195,8 +195,8 @@ class TestChanges:
     def test_role_change_and_move(self, team, other_team, join):
         member = join(team, at=day(0))
         engineer = RoleFactory(name="ML Engineer")
-        services.member_role_change(member=member, role=engineer, actor=SYSTEM, at=day(5))
-        services.member_move(member=member, team=other_team, actor=SYSTEM, at=day(9))
+        services.member_update(member=member, actor=SYSTEM, changes={"role": engineer}, at=day(5))
+        services.member_update(member=member, actor=SYSTEM, changes={"team": other_team}, at=day(9))
         member.refresh_from_db()
         assert (member.role, member.team) == (engineer, other_team)
         assert member.periods.count() == 3
@@ -224,8 +224,12 @@ class TestChanges:
 
     def test_embedding_and_ending_it(self, team, other_team, join):
         member = join(team, at=day(0))
-        services.member_embed(member=member, team=other_team, actor=SYSTEM, at=day(3))
-        services.member_embed(member=member, team=None, actor=SYSTEM, at=day(6))
+        services.member_update(
+            member=member, actor=SYSTEM, changes={"embedded_in": other_team}, at=day(3)
+        )
+        services.member_update(
+            member=member, actor=SYSTEM, changes={"embedded_in": None}, at=day(6)
+        )
         member.refresh_from_db()
         assert member.embedded_in is None
         assert [p.embedded_in_id for p in member.periods.order_by("valid_from")] == [
@@ -238,7 +242,7 @@ class TestChanges:
         self, team, other_team, join
     ):
         member = join(team, embedded_in=other_team, at=day(0))
-        services.member_move(member=member, team=other_team, actor=SYSTEM, at=day(4))
+        services.member_update(member=member, actor=SYSTEM, changes={"team": other_team}, at=day(4))
         member.refresh_from_db()
         assert (member.team, member.embedded_in) == (other_team, None)
 
@@ -264,8 +268,8 @@ class TestChanges:
         member = join(team, at=day(10))
         before = snapshot()
         with pytest.raises(InvalidInput, match="cannot be dated before"):
-            services.member_orientation_change(
-                member=member, orientation="production", actor=SYSTEM, at=day(9)
+            services.member_update(
+                member=member, actor=SYSTEM, changes={"orientation": "production"}, at=day(9)
             )
         assert snapshot() == before
 
@@ -273,16 +277,16 @@ class TestChanges:
         member = join(team, at=day(0))
         services.member_leave(member=member, actor=SYSTEM, at=day(2))
         with pytest.raises(Conflict):
-            services.member_orientation_change(
-                member=member, orientation="production", actor=SYSTEM
+            services.member_update(
+                member=member, actor=SYSTEM, changes={"orientation": "production"}
             )
 
     def test_non_leads_are_refused(self, team, join):
         member = join(team, at=day(0))
         before = snapshot()
         with pytest.raises(NotAllowed):
-            services.member_orientation_change(
-                member=member, orientation="production", actor=member
+            services.member_update(
+                member=member, actor=member, changes={"orientation": "production"}
             )
         assert snapshot() == before
 

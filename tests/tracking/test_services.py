@@ -19,7 +19,7 @@ def test_a_run_lives_through_its_lifecycle(world, experiment):
     run = run_start(
         experiment=experiment,
         name="lora-r16",
-        actor=world.teammate,
+        actor=world.requester,
         params={"rank": 16},
         tags=["lora"],
         git_commit="abc1234",
@@ -27,7 +27,7 @@ def test_a_run_lives_through_its_lifecycle(world, experiment):
     run_log_metrics(
         run=run, key="loss", values=[(0, 2.0), (100, "1.5"), (200, 1.1)], actor=world.owner
     )
-    run_finish(run=run, status=RunStatus.FINISHED, actor=world.teammate)
+    run_finish(run=run, status=RunStatus.FINISHED, actor=world.requester)
 
     run.refresh_from_db()
     assert run.status == RunStatus.FINISHED and run.ended_at is not None
@@ -36,9 +36,9 @@ def test_a_run_lives_through_its_lifecycle(world, experiment):
 
 def test_only_the_team_or_an_ml_lead_writes(world, experiment):
     with pytest.raises(NotAllowed):
-        experiment_create(name="Mine", team=world.team, owner=world.reader)
+        experiment_create(name="Mine", team=world.team, owner=world.outsider)
     with pytest.raises(NotAllowed):
-        run_start(experiment=experiment, name="sneaky", actor=world.reader)
+        run_start(experiment=experiment, name="sneaky", actor=world.outsider)
     assert run_start(experiment=experiment, name="by lead", actor=world.lead).pk
 
 
@@ -87,9 +87,9 @@ def test_a_run_ends_finished_failed_or_killed(world, experiment):
 def test_only_the_team_or_an_ml_lead_logs_and_finishes_runs(world, experiment):
     run = run_start(experiment=experiment, name="r", actor=world.owner)
     with pytest.raises(NotAllowed, match="Only members of"):
-        run_log_metrics(run=run, key="loss", values=[(0, 1.0)], actor=world.reader)
+        run_log_metrics(run=run, key="loss", values=[(0, 1.0)], actor=world.outsider)
     with pytest.raises(NotAllowed, match="Only members of"):
-        run_finish(run=run, actor=world.reader)
+        run_finish(run=run, actor=world.outsider)
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING and not RunMetric.objects.exists()
     run_log_metrics(run=run, key="loss", values=[(0, 1.0)], actor=world.lead)

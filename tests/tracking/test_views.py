@@ -35,7 +35,7 @@ def make_experiment(world, name="Distillation", runs=0):
 def test_experiments_list_filters_over_htmx(client, world):
     make_experiment(world, "Distillation")
     make_experiment(world, "Quantisation")
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
 
     page = client.get("/experiments/").content.decode()
     assert "Distillation" in page and "Quantisation" in page
@@ -46,7 +46,7 @@ def test_experiments_list_filters_over_htmx(client, world):
 
 
 def test_experiments_list_queries_do_not_grow(client, world):
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     make_experiment(world, "e0", runs=1)
     with CaptureQueriesContext(connection) as one:
         client.get("/experiments/")
@@ -60,7 +60,7 @@ def test_experiments_list_queries_do_not_grow(client, world):
 
 def test_experiment_compares_runs_by_a_chosen_metric(client, world):
     experiment = make_experiment(world, runs=3)
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
 
     page = client.get(f"/experiments/{experiment.pk}/").content.decode()
     assert "compared by <code>loss</code>" in page  # a loss is the default
@@ -74,7 +74,7 @@ def test_experiment_compares_runs_by_a_chosen_metric(client, world):
 
 
 def test_experiment_page_queries_do_not_grow_with_runs(client, world):
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     few = make_experiment(world, "few", runs=1)
     many = make_experiment(world, "many", runs=9)
     with CaptureQueriesContext(connection) as one:
@@ -89,7 +89,7 @@ def test_run_page_draws_metrics_and_lists_what_it_produced(client, world):
     run = experiment.runs.get()
     artifact = run.artifacts.get()
     world.record(artifact, world.safety, 0.97, run=run)
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
 
     page = client.get(f"/runs/{run.pk}/").content.decode()
 
@@ -103,7 +103,7 @@ def test_run_page_draws_metrics_and_lists_what_it_produced(client, world):
 def test_the_card_links_back_to_the_run(client, world):
     experiment = make_experiment(world, runs=1)
     run = experiment.runs.get()
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     page = client.get("/models/intent-classifier/v1/card/").content.decode()
     assert f'href="/runs/{run.pk}/"' in page
 
@@ -111,7 +111,7 @@ def test_the_card_links_back_to_the_run(client, world):
 def test_run_without_metrics_and_unknown_ids(client, world):
     experiment = make_experiment(world)
     run = run_start(experiment=experiment, name="empty", actor=world.owner)
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     assert "No metric logged." in client.get(f"/runs/{run.pk}/").content.decode()
     assert "No run yet" not in client.get(f"/experiments/{experiment.pk}/").content.decode()
     assert client.get("/runs/999999/").status_code == 404
@@ -133,7 +133,7 @@ def test_members_start_experiments_for_their_team(client, world):
 
 
 def test_members_cannot_start_experiments_for_other_teams(client, world):
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     response = client.post("/experiments/new/", {"name": "Sneaky", "team": world.team.pk})
     assert "Select a valid choice" in response.content.decode()
     assert not Experiment.objects.exists()
@@ -144,7 +144,7 @@ def test_run_page_draws_extreme_but_finite_metrics(client, world):
     run = run_start(experiment=experiment, name="diverged", actor=world.owner)
     run_log_metrics(actor=world.owner, run=run, key="loss", values=[(0, -1.7e308), (1, 1.7e308)])
     run_log_metrics(actor=world.owner, run=run, key="grad", values=[(0, 0.0), (1, 5e-324)])
-    client.force_login(world.reader.user)
+    client.force_login(world.outsider.user)
     response = client.get(f"/runs/{run.pk}/")
     assert response.status_code == 200
     page = response.content.decode()

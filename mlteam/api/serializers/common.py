@@ -1,6 +1,5 @@
 """Fields shared by the API's serializers."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,18 +18,6 @@ class ScoreField(serializers.Field):
 
     def to_representation(self, value):
         return value
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class UsernameField(serializers.Field):
-    """A user shown by username (null when there is none)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
-
-    def to_representation(self, value):
-        return value.get_username()
 
 
 def no_nul(value) -> None:
