@@ -13,14 +13,8 @@ from mlteam.notifications.models import Notification
 from mlteam.registry import services as engine
 from mlteam.registry.rules import gate_owners_of
 from tests.factories import MemberFactory
-from tests.registry.conftest import build_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def request_staging(world, committed, actor=None):

@@ -16,14 +16,8 @@ from mlteam.notifications.models import (
     WebhookSubscription,
 )
 from mlteam.registry import services as engine
-from tests.registry.conftest import build_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def subscribe(world, url, events=None):

@@ -4,14 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from mlteam.notifications.models import WebhookDelivery, WebhookSubscription
-from tests.registry.conftest import build_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def api_as(member) -> APIClient:

@@ -14,7 +14,7 @@ from mlteam.kernel.enums import Stage
 from mlteam.notifications import services
 from mlteam.notifications.models import Notification, WebhookDelivery
 from mlteam.registry import services as engine
-from tests.registry.conftest import build_world
+from tests.worlds import build_world
 
 ROOT = Path(__file__).resolve().parents[2]
 
