@@ -145,6 +145,9 @@ def card_update(
         card.updated_by = actor
         # Only the changed columns: someone saving another section meanwhile keeps their edit.
         card.save(update_fields=[*changed, "updated_by", "updated_at"])
+        if at is not None:  # a change replayed at a past moment (the demo) is dated then
+            type(card).objects.filter(pk=card.pk).update(updated_at=at)
+            card.updated_at = at
         audit_record(
             action=AuditAction.CARD_UPDATED,
             summary=f"{actor} updated the card of {card.artifact} ({', '.join(sorted(changed))})",
