@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run worker test install axe lint format migrate seed reset-demo check-deploy clean
+.PHONY: run worker test install axe gallery lint format migrate seed reset-demo check-deploy clean
 
 # Re-install only when the declared dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -57,6 +57,10 @@ axe: $(AXE)
 # SQLite by default; PostgreSQL when DATABASE_URL=postgres://... is set.
 test: install axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# README's gallery (docs/gallery/*.png) from the demo that `make run` is serving.
+gallery: install
+	$(BIN)/python tests/browser/gallery.py http://$(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .
