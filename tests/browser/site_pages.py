@@ -81,6 +81,8 @@ def site_pages() -> list[SitePage]:
         SitePage("experiment-new", reverse("tracking:experiment_create")),
         SitePage("run", reverse("tracking:run", kwargs={"pk": run.pk})),
         SitePage("api-tokens", reverse("api:tokens")),
+        SitePage("notifications", reverse("notifications:list"), user="gatekeeper"),
+        SitePage("notification-preferences", reverse("notifications:preferences")),
         SitePage("not-found", "/models/no-such-model/"),
     ]
     admin = [
