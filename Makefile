@@ -6,16 +6,17 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run worker serve bench test install lint format migrate seed check-deploy clean
+.PHONY: run worker serve bench test install axe gallery lint format migrate seed reset-demo check-deploy clean
 
 # The demo and the tests run with DEBUG on; everything else (serve) is production by default.
-run seed: export DEBUG = true
+run seed reset-demo: export DEBUG = true
 
 # Re-install only when the declared dependencies change.
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# The filter hides setuptools' editable-install banner (a warning about flat layouts).
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -55,10 +56,30 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# Start the demo again from scratch (the SQLite demo database only; the virtualenv stays).
+reset-demo: install
+	@if [ -n "$$DATABASE_URL" ]; then echo "reset-demo resets the default SQLite demo database; unset DATABASE_URL" >&2; exit 1; fi
+	rm -f var/mlteam.sqlite3
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+
+# axe-core for the browser tests' accessibility checks, from the npm registry into an ignored
+# folder (never served to users). Without npm the accessibility tests skip (fail under CI=true).
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4; \
+	else echo "npm not found: the accessibility tests will skip (apt-get install -y npm)"; fi
+
+axe: $(AXE)
+
 # SQLite by default; PostgreSQL when DATABASE_URL=postgres://... is set.
 # tests/settings.py turns DEBUG on for the test run (pytest's DJANGO_SETTINGS_MODULE).
-test: install
+test: install axe
 	DEBUG=true $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# README's gallery (docs/gallery/*.png) from the demo that `make run` is serving.
+gallery: install
+	$(BIN)/python tests/browser/gallery.py http://$(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,6 +4,9 @@ from django.urls import include, path
 admin.site.site_header = "mlteam administration"
 admin.site.site_title = "mlteam admin"
 admin.site.index_title = "Registry, roster and gates"
+# No app list down the left of every admin page: it repeats the index and took the width the
+# member list needs (its last columns were cut off at 1366 px).
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),

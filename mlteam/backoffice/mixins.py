@@ -3,12 +3,34 @@ configuration (handoff protocols with their criteria, roles, team relations, mod
 saved and deleted through its services, which write the audit trail in the same transaction.
 """
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 
 from mlteam.kernel.errors import DomainError
 from mlteam.roster.permissions import can_edit_roster
+
+
+class LabelledInlineFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs.setdefault("aria-label", "Delete this row")
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose fields are named for screen readers: Django writes the field names
+    only as column headers, so every input and select gets its column's name as ``aria-label``."""
+
+    formset = LabelledInlineFormSet
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            widget = getattr(formfield.widget, "widget", formfield.widget)  # related wrapper
+            widget.attrs.setdefault("aria-label", str(formfield.label or db_field.verbose_name))
+        return formfield
 
 
 class DomainErrorsAsMessagesMixin:

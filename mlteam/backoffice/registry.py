@@ -4,7 +4,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 
-from mlteam.backoffice.mixins import ConfigAdminMixin, DomainErrorsAsMessagesMixin
+from mlteam.backoffice.mixins import (
+    ConfigAdminMixin,
+    DomainErrorsAsMessagesMixin,
+    LabelledTabularInline,
+)
 from mlteam.kernel.errors import DomainError, NotAllowed
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry import configuration, services
@@ -96,11 +100,12 @@ class ModelArtifactAdmin(admin.ModelAdmin):
         return False
 
 
-class GateCriterionInline(admin.TabularInline):
+class GateCriterionInline(LabelledTabularInline):
+    # A plain select for the benchmark (there are a handful): the autocomplete widget's combobox
+    # has no accessible name.
     model = GateCriterion
     extra = 0
     fields = ["position", "kind", "statement", "benchmark", "comparator", "threshold"]
-    autocomplete_fields = ["benchmark"]
 
 
 @admin.register(HandoffProtocol)
@@ -170,7 +175,7 @@ class HandoffProtocolAdmin(ConfigAdminMixin, admin.ModelAdmin):
         configuration.protocol_delete(protocol=obj, actor=actor_for(request.user))
 
 
-class ChecklistItemInline(admin.TabularInline):
+class ChecklistItemInline(LabelledTabularInline):
     model = ChecklistItem
     extra = 0
     can_delete = False

@@ -15,11 +15,21 @@ MEMBER_FIELDS = ["role", "orientation", "team", "embedded_in"]
 FIELD_OF_CODE = {"embedded_in_own_team": "embedded_in", "unknown_orientation": "orientation"}
 
 
+class LabelledSplitDateTime(AdminSplitDateTime):
+    """The admin's date + time inputs, each with its own accessible name (the admin writes
+    "Date:" and "Time:" as bare text, and its label points at neither)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.widgets[0].attrs["aria-label"] = "Date (YYYY-MM-DD)"
+        self.widgets[1].attrs["aria-label"] = "Time (HH:MM:SS)"
+
+
 def _effective_field(label: str) -> forms.SplitDateTimeField:
     return forms.SplitDateTimeField(
         label=label,
         required=False,
-        widget=AdminSplitDateTime,
+        widget=LabelledSplitDateTime,
         help_text="When it took effect; leave blank for now. It cannot be in the future or "
         "before the member's last recorded change.",
     )

@@ -3,9 +3,10 @@
 Evaluation scores are never written here: a card shows the recorded eval results.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from mlteam.cards.enums import RiskRating
 from mlteam.cards.models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS, ModelCard
@@ -33,7 +34,13 @@ def card_start_for_artifact(artifact) -> ModelCard:
         .first()
     )
     values = {name: getattr(previous, name) for name in CARRIED_OVER} if previous else {}
-    return ModelCard.objects.create(artifact=artifact, **values)
+    card = ModelCard.objects.create(artifact=artifact, **values)
+    registered = getattr(artifact, "created_at", None)
+    if registered and timezone.now() - registered > timedelta(minutes=1):
+        # a registration replayed at a past moment (the demo): the card dates from then
+        ModelCard.objects.filter(pk=card.pk).update(updated_at=registered)
+        card.updated_at = registered
+    return card
 
 
 def card_edit_refusal(*, card: ModelCard, actor: MLTeamMember | None) -> NotAllowed | None:
@@ -145,6 +152,9 @@ def card_update(
         card.updated_by = actor
         # Only the changed columns: someone saving another section meanwhile keeps their edit.
         card.save(update_fields=[*changed, "updated_by", "updated_at"])
+        if at is not None:  # a change replayed at a past moment (the demo) is dated then
+            type(card).objects.filter(pk=card.pk).update(updated_at=at)
+            card.updated_at = at
         audit_record(
             action=AuditAction.CARD_UPDATED,
             summary=f"{actor} updated the card of {card.artifact} ({', '.join(sorted(changed))})",

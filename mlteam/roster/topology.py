@@ -184,9 +184,9 @@ def _sides(source: Node, target: Node) -> tuple[str, str]:
     return ("bottom", "top") if source.y < target.y else ("top", "bottom")
 
 
-def _route(edges: list[Edge]) -> None:
+def _route(edges: list[Edge], nodes: list[Node] = (), lanes: list[Lane] = ()) -> None:
     """Cubic curves between box edges; ports spread along a side so edges do not coincide;
-    labels nudged apart when they would overlap."""
+    labels kept off each other, the team boxes and the band titles."""
     ports: dict[tuple[int, str], list[Edge]] = defaultdict(list)
     for edge in edges:
         out_side, in_side = _sides(edge.source, edge.target)
@@ -200,7 +200,18 @@ def _route(edges: list[Edge]) -> None:
         slot = (group.index(edge) + 1) / (len(group) + 1)
         return node.x + 12 + slot * (BOX_W - 24), node.y + (BOX_H if side == "bottom" else 0)
 
-    placed: list[tuple[float, float]] = []
+    # Labels must not sit on each other, on a team box or on a band's title: each is tried at
+    # the curve's midpoint, then moved down (then up) a line at a time until it is free.
+    taken: list[tuple[float, float, float, float]] = [  # x1, y1, x2, y2
+        (n.x - 2, n.y - 2, n.x + BOX_W + 2, n.y + BOX_H + 2) for n in nodes
+    ] + [
+        (0, lane.title_y - 13, 12 + 8.5 * len(lane.label) + 40, lane.title_y + 4) for lane in lanes
+    ]
+
+    def free(box) -> bool:
+        x1, y1, x2, y2 = box
+        return all(x2 < a or x1 > c or y2 < b or y1 > d for a, b, c, d in taken)
+
     for edge in edges:
         out_side, in_side = _sides(edge.source, edge.target)
         x1, y1 = port(edge.source, out_side, edge)
@@ -212,12 +223,25 @@ def _route(edges: list[Edge]) -> None:
             c1y = y1 + pull if out_side == "bottom" else y1 - pull
             c2y = y2 - pull if in_side == "top" else y2 + pull
         edge.path = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{c1y:.1f} {x2:.1f},{c2y:.1f} {x2:.1f},{y2:.1f}"
-        # the curve's midpoint (t = 0.5), moved down while it would sit on another label
-        lx, ly = (x1 + x2) / 2, (y1 + 3 * c1y + 3 * c2y + y2) / 8 + 4
-        while edge.label and any(abs(lx - px) < 60 and abs(ly - py) < 12 for px, py in placed):
-            ly += 12
+        lx, ly = (x1 + x2) / 2, (y1 + 3 * c1y + 3 * c2y + y2) / 8 + 4  # the midpoint, t = 0.5
         if edge.label:
-            placed.append((lx, ly))
+            half = 3.2 * len(edge.label) + 3  # 10.5 px text: about 6.4 px a character
+
+            def box(x: float, y: float, half: float = half):
+                return (x - half, y - 11, x + half, y + 3)
+
+            # nearest free spot: a line down or up at a time, then a little to either side
+            moves = [(0, 0)] + [
+                (dx, dy)
+                for k in range(1, 13)
+                for dx in (0, -45, 45, -90, 90)
+                for dy in (12 * k, -12 * k)
+            ]
+            for dx, dy in moves:
+                if free(box(lx + dx, ly + dy)):
+                    lx, ly = lx + dx, ly + dy
+                    break
+            taken.append(box(lx, ly))
         edge.label_x, edge.label_y = round(lx, 1), round(ly, 1)
 
 
@@ -269,6 +293,6 @@ def topology() -> Topology:
             )
         )
     _arrange(nodes, edges)
-    _route(edges)
+    _route(edges, nodes, lanes)
     legend = [(kind, label, how) for kind, (label, how) in EDGE_KINDS.items()]
     return Topology(nodes, edges, lanes, WIDTH, height, legend)

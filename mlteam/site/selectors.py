@@ -30,14 +30,21 @@ def dashboard_context(user) -> dict:
     """What waits for the signed-in person (the same rules as the promotions inbox), then the
     registry's state. Lists are capped; each links to the page with everything."""
     member = member_of(user)
+    waiting = promotions_waiting_for(member)
+    mine = promotions_requested_by(member).filter(state=PromotionState.PENDING)
+    # "Other pending promotions" leaves out what the two lists above already show.
+    others = (
+        pending_promotions().exclude(pk__in=waiting.values("pk")).exclude(pk__in=mine.values("pk"))
+    )
     return {
         "member": member,
         "stage_counts": stage_counts(),
-        "pending": pending_promotions()[:LIST_LIMIT],
-        "waiting_for_me": promotions_waiting_for(member).order_by("requested_at")[:LIST_LIMIT],
-        "my_requests": promotions_requested_by(member)
-        .filter(state=PromotionState.PENDING)
-        .order_by("requested_at")[:LIST_LIMIT],
+        "pending": others[:LIST_LIMIT],
+        "pending_count": others.count(),
+        "waiting_for_me": waiting.order_by("requested_at")[:LIST_LIMIT],
+        "waiting_count": waiting.count(),
+        "my_requests": mine.order_by("requested_at")[:LIST_LIMIT],
+        "my_requests_count": mine.count(),
         "recent_events": AuditEvent.objects.select_related(
             "actor", "artifact__model", "promotion"
         ).order_by("-at", "-id")[:RECENT_EVENTS],

@@ -58,7 +58,11 @@ def test_stage_counts_and_events_link_to_the_registry(client, world):
     page = client.get("/").content.decode()
 
     assert 'href="/models/?stage=production"' in page
-    assert f'<a href="{request.get_absolute_url()}">' in page  # the "requested" event
+    # the "requested" event: its summary in words, then a short link to the request
+    assert (
+        f'<a class="event-link" href="{request.get_absolute_url()}">request #{request.pk}</a>'
+        in page
+    )
     assert 'href="/promotions/?show=waiting"' in page
 
 
@@ -83,3 +87,21 @@ def test_dashboard_query_count_does_not_grow_with_the_registry(client, world):
         client.get("/")
 
     assert len(small) == len(large)
+
+
+def test_the_dashboard_lists_each_request_once_with_counts(client, world):
+    _, request = pending_to_production(world)
+    other = services.promotion_request(
+        artifact=world.register(), to_stage="staging", actor=world.requester
+    )
+    client.force_login(world.gate.user)
+
+    page = client.get("/").content.decode()
+
+    waiting = page[page.index("Waiting for your sign-off") : page.index("Your pending requests")]
+    others = page[page.index("Other pending promotions") : page.index("Recent events")]
+    assert '<span class="count-pill">1<span class="visually-hidden"> request</span>' in waiting
+    assert f'href="{request.get_absolute_url()}"' in waiting
+    assert f'href="{request.get_absolute_url()}"' not in others  # not repeated below
+    assert f'href="{other.get_absolute_url()}"' in others  # what the gate owner does not sign
+    assert "All pending promotions" not in page

@@ -146,3 +146,15 @@ def test_measure_pages_times_every_sample_page_on_the_demo(settings):
 def test_measure_pages_needs_a_known_user():
     with pytest.raises(CommandError, match="No user 'nobody'"):
         call_command("measure_pages", "--user", "nobody")
+
+
+def test_seeded_experiments_and_cards_carry_the_dates_of_their_story():
+    from mlteam.cards.models import ModelCard
+    from mlteam.tracking.models import Experiment
+
+    seed()
+    today = timezone.now().date()
+    started = set(Experiment.objects.values_list("created_at__date", flat=True))
+    assert len(started) > 5  # not every experiment "started" on one day
+    updated = [c.updated_at.date() for c in ModelCard.objects.all()]
+    assert sum(1 for day in updated if day == today) < len(updated) / 2  # not all "updated today"

@@ -72,9 +72,32 @@ def test_leaderboard_ranks_and_draws_the_gate_thresholds(client, world):
         'intent-classifier <span class="muted">v1'
     )
     assert 'class="lb-threshold"' in page and "production ≤ 350" in page
-    assert 'class="lb-bar is-fail"' in page  # 420 ms misses the production threshold
-    assert '<span class="lb-gate fail">production ≤ 350</span>' in page
+    assert 'class="lb-bar lb-stage-experimental is-fail"' in page  # 420 ms misses production
+    assert "intent-classifier v1 · experimental" in page  # each bar says its stage
+    # The threshold heads its own column once; the rows only say meets or misses.
+    assert page.count("production ≤ 350</th>") == 0 and ">production ≤ 350" in page
+    assert page.count('<span class="fail">misses</span>') == 1
+    assert page.count('<span class="pass">meets</span>') == 1
+    assert "versions, from 0;" in page  # bars start at zero: lengths are the values
     assert "<script" not in page.split("<main")[1]
+
+
+def test_leaderboard_chart_covers_the_leaders_of_every_page(client, world, settings):
+    from mlteam.web.evals import views
+
+    versions = [world.register() for _ in range(4)]
+    for index, artifact in enumerate(versions):
+        world.record(artifact, world.latency, 100 + index)
+    client.force_login(world.reader.user)
+    original = views.LEADERBOARD_PAGE
+    views.LEADERBOARD_PAGE = 2
+    try:
+        page = client.get("/benchmarks/p99-latency/").content.decode()
+    finally:
+        views.LEADERBOARD_PAGE = original
+    chart = page.split('<figure class="card lb-chart">')[1].split("</figure>")[0]
+    assert chart.count('<g class="lb-bar') == 4  # the chart is not cut to the table's page
+    assert "Page 1 of 2" in page
 
 
 def test_leaderboard_filters_swap_the_results_over_htmx(client, world):

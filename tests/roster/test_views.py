@@ -198,6 +198,38 @@ class TestTopology:
             assert label in html  # legend and connection table say what each line means
         assert "1 embedded" in html
 
+    def test_edge_labels_keep_off_each_other_the_boxes_and_the_band_titles(self, join):
+        from mlteam.roster.topology import BOX_H, BOX_W, topology
+
+        teams = build(join, 12, per_team=1)
+        for i, team in enumerate(teams[2:], start=2):  # a second consumer line per team
+            ModelConsumer.objects.create(team=team, model=teams[i - 2].models.first())
+        picture = topology()
+
+        def overlap(a, b):
+            return not (a[2] < b[0] or a[0] > b[2] or a[3] < b[1] or a[1] > b[3])
+
+        labels = [
+            (
+                e.label_x - 3.2 * len(e.label),
+                e.label_y - 10,
+                e.label_x + 3.2 * len(e.label),
+                e.label_y + 2,
+            )
+            for e in picture.edges
+            if e.label
+        ]
+        boxes = [(n.x, n.y, n.x + BOX_W, n.y + BOX_H) for n in picture.nodes]
+        titles = [
+            (12, lane.title_y - 12, 12 + 8 * len(lane.label) + 30, lane.title_y + 3)
+            for lane in picture.lanes
+        ]
+        assert len(labels) > 10
+        for i, label in enumerate(labels):
+            assert not any(overlap(label, other) for other in labels[i + 1 :])
+            assert not any(overlap(label, box) for box in boxes)
+            assert not any(overlap(label, title) for title in titles)
+
     def test_fifty_teams_with_bounded_queries(self, client, join, django_assert_max_num_queries):
         build(join, 5, per_team=1)
         client.force_login(MemberFactory().user)

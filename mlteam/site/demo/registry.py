@@ -312,7 +312,7 @@ class Replay:
                 hypothesis=f"Each version of {name} should beat the last on {bench} without "
                 "regressing safety or latency.",
                 description=description,
-                at=self.now - timedelta(days=340),
+                at=start - timedelta(days=7),  # a week before its first version
             )
             self.model_story(model, story, start)
         for team_slug, names in CONSUMERS.items():

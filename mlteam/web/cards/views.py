@@ -94,6 +94,8 @@ def section_show(request, name: str, version: int, section: str):
     card = card_for_version(name, version)
     if section not in EDIT_FIELDS:
         raise Http404("No such card section.")
+    if not is_htmx(request):  # a shared or bookmarked section link: the card, at that section
+        return redirect(f"{_card_url(card)}#section-{section}")
     context = _section_context(request, card, section)
     return render_page(request, "cards/card.html", context, partial="section")
 

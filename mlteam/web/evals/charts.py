@@ -43,6 +43,7 @@ class Bar:
     value: float
     passes_all: bool
     text_x: float
+    stage: str = ""
 
 
 @dataclass
@@ -72,14 +73,13 @@ class BarChart:
 
 
 def _domain(values: list[float]) -> tuple[float, float]:
-    """Zero-based when the values spread widely; zoomed in when they crowd together (scores
-    like 0.98 to 0.999), so differences and thresholds stay visible. The axis is labelled."""
+    """Bars start at zero, so a bar's length is its value and small differences are not blown
+    up; rates and shares (all within 0–1) get the whole 0–1 scale. The values are written on
+    the bars, so close scores still read apart."""
     low, high = min(values), max(values)
-    if low >= 0 and high > 0 and low > 0.5 * high:
-        pad = (high - low) * 0.15 or high * 0.02
-        top = min(high + pad * 0.3, 1.0) if high <= 1.0 else high + pad * 0.3
-        return low - pad, top
-    return min(0.0, low), max(0.0, high)
+    if low >= 0 and high <= 1.0:
+        return 0.0, 1.0
+    return min(0.0, low), max(0.0, high) or 1.0
 
 
 def leaderboard_chart(rows, thresholds: list[Threshold]) -> BarChart | None:
@@ -97,13 +97,18 @@ def leaderboard_chart(rows, thresholds: list[Threshold]) -> BarChart | None:
         passes = all(t.holds(row.value) for t in thresholds)
         y = TOP + index * (BAR_H + GAP)
         width = max(1.0, x(row.value) - LABEL_W)
-        label = f"{row.artifact.model.name} v{row.artifact.version}"
-        bars.append(Bar(y, width, label, row.value, passes, round(LABEL_W + width + 4, 1)))
+        artifact = row.artifact
+        label = f"{artifact.model.name} v{artifact.version}"
+        text_x = round(LABEL_W + width + 4, 1)
+        bars.append(Bar(y, width, label, row.value, passes, text_x, artifact.status))
     axis_y = TOP + len(rows) * (BAR_H + GAP)
     markers = []
     for index, threshold in enumerate(thresholds):
         at = x(threshold.value)
         anchor = "end" if at > WIDTH - 120 else "start"
         markers.append(Marker(at, threshold.label, 12 + 13 * (index % 2), anchor))
-    ticks = [Tick(x(v), f"{v:.4g}") for v in (low, low / 2 + high / 2, high)]
+    ticks = [
+        Tick(x(v), f"{v:.4g}")
+        for v in (low, low * 0.75 + high * 0.25, low / 2 + high / 2, low * 0.25 + high * 0.75, high)
+    ]
     return BarChart(WIDTH, int(axis_y + BOTTOM), LABEL_W, bars, markers, axis_y, ticks)

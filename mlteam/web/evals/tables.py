@@ -2,9 +2,29 @@
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
 from mlteam.web.templatetags.registry_ui import score as number
+
+
+class GateColumn(tables.Column):
+    """One gate threshold: its label is the column's heading, each row says meets or misses."""
+
+    def __init__(self, threshold, **kwargs):
+        self.threshold = threshold
+        super().__init__(
+            accessor="pk",
+            verbose_name=f"{threshold.to_stage} {threshold.symbol} {threshold.value:g}",
+            empty_values=(),
+            orderable=False,
+            attrs={"td": {"class": "tr-nowrap"}},
+            **kwargs,
+        )
+
+    def render(self, record):
+        if self.threshold.holds(record.value):
+            return format_html('<span class="pass">{}</span>', "meets")
+        return format_html('<span class="fail">{}</span>', "misses")
 
 
 class LeaderboardTable(tables.Table):
@@ -17,7 +37,6 @@ class LeaderboardTable(tables.Table):
     value = tables.Column(
         verbose_name="Result", attrs={"td": {"class": "num"}, "th": {"class": "num"}}
     )
-    gates = tables.Column(accessor="pk", verbose_name="Gate thresholds", empty_values=())
     recorded_at = tables.Column(verbose_name="Recorded")
 
     class Meta:
@@ -25,7 +44,9 @@ class LeaderboardTable(tables.Table):
         attrs = {"class": "table leaderboard"}
 
     def __init__(self, *args, benchmark, thresholds, **kwargs):
-        super().__init__(*args, **kwargs)
+        # One column per gate threshold, headed by it, instead of its text on every row.
+        gates = [(f"gate_{i}", GateColumn(t)) for i, t in enumerate(thresholds)]
+        super().__init__(*args, extra_columns=gates, **kwargs)
         self.benchmark = benchmark
         self.thresholds = thresholds
 
@@ -48,18 +69,6 @@ class LeaderboardTable(tables.Table):
     def render_value(self, record):
         unit = f" {self.benchmark.unit}" if self.benchmark.unit else ""
         return format_html("<strong>{}</strong>{}", number(record.value), unit)
-
-    def render_gates(self, record):
-        if not self.thresholds:
-            return format_html('<span class="muted">{}</span>', "not gated")
-        return format_html_join(
-            " ",
-            '<span class="lb-gate {}">{} {}</span>',
-            (
-                ("pass" if t.holds(record.value) else "fail", t.to_stage, f"{t.symbol} {t.value:g}")
-                for t in self.thresholds
-            ),
-        )
 
     def render_recorded_at(self, record):
         run = ""

@@ -25,6 +25,7 @@ from mlteam.web.evals.tables import LeaderboardTable
 from mlteam.web.evals.versions import versions_to_compare
 
 LEADERBOARD_PAGE = 25
+LEADERBOARD_CHART = 25  # bars in the chart: the leaders of the whole board
 
 
 @require_GET
@@ -86,7 +87,9 @@ def benchmark_leaderboard(request, slug: str):
         "table": table,
         "thresholds": thresholds,
         "criteria": criteria,
-        "chart": leaderboard_chart([row.record for row in table.page.object_list], thresholds),
+        # The chart shows the leaders of the whole (filtered) board, not only this page.
+        "chart": leaderboard_chart(list(rows[:LEADERBOARD_CHART]), thresholds),
+        "chart_total": table.paginator.count,
         "can_manage": is_ml_lead(member_of(request.user)),
     }
     return render_page(request, "evals/leaderboard.html", context, partial="results")

@@ -31,7 +31,8 @@ from mlteam.web.registry.tables import ModelTable, PromotionTable
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
-MODEL_TIMELINE = 50
+MODEL_TIMELINE = 50  # events on a model's page: the latest few, the rest folded away
+MODEL_TIMELINE_SHOWN = 8
 INBOX_TABS = [("waiting", "Waiting for me"), ("requested", "Requested by me"), ("all", "All")]
 
 
@@ -82,14 +83,16 @@ def model_detail(request, name: str):
     """A model: its versions (production marked) with key scores, consumers and timeline."""
     model = get_object_or_404(Model.objects.select_related("team"), name=name)
     versions = selectors.model_versions(model)
-    timeline = selectors.model_timeline(model).select_related("artifact__model")
+    events = list(
+        selectors.model_timeline(model).select_related("artifact__model")[:MODEL_TIMELINE]
+    )
     context = {
         "model": model,
         "versions": versions,
         "production": next((v for v in versions if v.status == Stage.PRODUCTION), None),
         "consumers": selectors.model_consumers(model),
-        "timeline": timeline[:MODEL_TIMELINE],
-        "timeline_limit": MODEL_TIMELINE,
+        "timeline_recent": events[:MODEL_TIMELINE_SHOWN],
+        "timeline_earlier": events[MODEL_TIMELINE_SHOWN:],
     }
     return render_page(request, "registry/model_detail.html", context)
 
@@ -114,7 +117,7 @@ def _version_context(request, artifact: ModelArtifact, **extra) -> dict:
         "pending": selectors.pending_request_of(artifact),
         "can_request": request_refusal is None,
         "request_refusal": request_refusal,
-        "timeline": selectors.artifact_timeline(artifact),
+        "timeline": selectors.artifact_timeline(artifact).reverse(),  # newest first
         **extra,
     }
 
@@ -190,6 +193,13 @@ def _promotion_context(request, promotion: PromotionRequest, **extra) -> dict:
     context = {"promotion": promotion, "artifact": promotion.artifact, "checks": checks}
     context |= {"rights": rights, "events": selectors.promotion_events(promotion)}
     context["satisfied_count"] = sum(1 for check in checks if check.satisfied)
+    if not promotion.is_pending and member is not None and promotion.decided_by_id == member.pk:
+        # Whoever just decided sees what waits for them next.
+        waiting = selectors.promotions_waiting_for(member).exclude(pk=promotion.pk)
+        queue = list(waiting.order_by("requested_at")[:1])
+        context["shows_next"] = True
+        context["next_waiting"] = queue[0] if queue else None
+        context["waiting_more"] = max(waiting.count() - 1, 0) if queue else 0
     if "tick_item" in extra:  # the one item an htmx tick re-renders
         context["check"] = next(c for c in checks if c.item.pk == extra["tick_item"])
     return context | extra
@@ -244,7 +254,14 @@ def _decide(request, pk: int, act, form_class=DecisionForm, field: str = "note")
     try:
         done = act(promotion, _actor(request), _valid(form_class(request.POST))[field])
     except DomainError as error:
-        return _after_action(request, pk, "body_response", refused=True, action_error=error.message)
+        return _after_action(
+            request,
+            pk,
+            "body_response",
+            refused=True,
+            action_error=error.message,
+            reject_open=field == "reason",  # the folded reject box stays open on its error
+        )
     messages.success(request, done)
     return _after_action(request, pk, "body_response")
 

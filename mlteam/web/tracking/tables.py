@@ -7,14 +7,19 @@ from mlteam.tracking.models import Experiment
 
 
 class ExperimentTable(tables.Table):
-    name = tables.Column(linkify=True, verbose_name="Experiment")
-    team = tables.Column(accessor="team__name", order_by="team__name")
+    # render_name writes the one link of the cell (linkify would wrap it in a second, empty one).
+    name = tables.Column(verbose_name="Experiment")
+    team = tables.Column(accessor="team__name", order_by="team__name", verbose_name="Team")
     owner = tables.Column(accessor="owner", order_by=("owner__user__last_name",))
     run_count = tables.Column(
         verbose_name="Runs", attrs={"td": {"class": "num"}, "th": {"class": "num"}}
     )
-    last_run_at = tables.DateTimeColumn(verbose_name="Last run", format="Y-m-d")
-    created_at = tables.DateTimeColumn(verbose_name="Started", format="Y-m-d")
+    last_run_at = tables.DateTimeColumn(
+        verbose_name="Last run", format="Y-m-d", attrs={"td": {"class": "tr-nowrap"}}
+    )
+    created_at = tables.DateTimeColumn(
+        verbose_name="Started", format="Y-m-d", attrs={"td": {"class": "tr-nowrap"}}
+    )
 
     class Meta:
         model = Experiment
