@@ -25,6 +25,25 @@ from mlteam.cards.services import card_update
 from mlteam.kernel.errors import InvalidInput
 
 FORMATS = ["json", "md"]
+# The README.md itself is the body (``Content-Type: text/markdown``); generators that cannot send
+# a text body use the JSON form ``{"markdown": "..."}``.
+MARKDOWN_BODY = {
+    "type": "string",
+    "description": "A Hugging Face README.md model card: YAML front matter, then sections.",
+    "example": "---\nlicense: mit\nlibrary_name: transformers\n---\n# intent\n\n## Summary\n\n"
+    "Routes support tickets.\n",
+}
+IMPORT_BODY = {
+    "text/markdown": MARKDOWN_BODY,
+    "text/plain": MARKDOWN_BODY,
+    "application/json": CardImportSerializer,
+}
+KEEP_MISSING = OpenApiParameter(
+    "keep_missing",
+    OpenApiTypes.BOOL,
+    description="`true`: sections the file lacks keep their text. By default an import replaces "
+    "the whole card, so sections the file lacks are emptied.",
+)
 
 
 def card_of(name: str, version: int) -> ModelCard:
@@ -109,12 +128,7 @@ class CardView(generics.GenericAPIView):
         return Response(card_to_dict(card_of(name, version)))
 
     @extend_schema(
-        request={
-            "text/markdown": OpenApiTypes.STR,
-            "text/plain": OpenApiTypes.STR,
-            "application/json": CardImportSerializer,
-        },
-        responses={200: CardImportResultSerializer},
+        request=IMPORT_BODY, parameters=[KEEP_MISSING], responses={200: CardImportResultSerializer}
     )
     def put(self, request, name: str, version: int):
         """Import a Hugging Face README.md onto the card (bad YAML changes nothing)."""
@@ -131,12 +145,7 @@ class CardView(generics.GenericAPIView):
         return Response(body)
 
     @extend_schema(
-        request={
-            "text/markdown": OpenApiTypes.STR,
-            "text/plain": OpenApiTypes.STR,
-            "application/json": CardImportSerializer,
-        },
-        responses={200: CardImportResultSerializer},
+        request=IMPORT_BODY, parameters=[KEEP_MISSING], responses={200: CardImportResultSerializer}
     )
     def post(self, request, name: str, version: int):
         """Same as PUT: import a README.md card."""
