@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format migrate seed check-deploy clean
+.PHONY: run test install mlflow lint format migrate seed check-deploy clean
 
 # Re-install only when the declared dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -15,6 +15,17 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+# MLflow in its own virtualenv: the import tests start a real tracking server from it, and its
+# many dependencies stay out of the app's.
+MLFLOW_VENV := .venv-mlflow
+$(MLFLOW_VENV)/.installed:
+	test -x $(MLFLOW_VENV)/bin/python || $(PYTHON) -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet 'mlflow>=3.0,<4'
+	touch $@
+
+mlflow: $(MLFLOW_VENV)/.installed
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -45,4 +56,4 @@ check-deploy: install
 	DEBUG=false SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=mlteam.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) $(MLFLOW_VENV) var .pytest_cache

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "mlteam.cards",
     "mlteam.tracking",
     "mlteam.registry",
+    "mlteam.interop",
     "mlteam.api",
     "mlteam.web",
     "mlteam.backoffice",
