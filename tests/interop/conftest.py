@@ -5,6 +5,7 @@ dependencies stay out of the app's. Without it the tests skip with a reason, exc
 ``CI=true``, where a missing MLflow fails them.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -96,10 +97,8 @@ def _stop(server: subprocess.Popen) -> None:
         return
     except subprocess.TimeoutExpired:
         pass
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(server.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     server.wait(timeout=30)
 
 
