@@ -8,8 +8,7 @@ that is not a Hub id exports as ``license: other`` with a slug ``license_name`` 
 """
 
 import re
-
-from django.utils.text import slugify
+import unicodedata
 
 HUB_TASKS = frozenset(
     [
@@ -179,6 +178,13 @@ URL = re.compile(r"https?://[^\s)>\]]+")
 DEFAULT_LICENSE_LINK = "LICENSE"
 
 
+def license_slug(text: str) -> str:
+    """'Proprietary — internal use' → 'proprietary-internal-use'; 'acme-internal-1.0' stays."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"\.{2,}", ".", re.sub(r"[^a-z0-9.]+", "-", plain))
+    return slug.strip("-.")[:64].strip("-.") or "custom"
+
+
 def hub_task(task: str) -> str | None:
     """The ``pipeline_tag`` for one of our tasks, or None when no Hub task fits."""
     task = (task or "").strip().lower()
@@ -196,7 +202,7 @@ def hub_license(text: str, link: str | None = None) -> dict:
     if text.lower() in HUB_LICENSES and text.lower() != "other":
         return {"license": text.lower()}
     found = URL.search(text)
-    name = slugify(URL.sub(" ", text))[:64].strip("-") or "custom"
+    name = license_slug(URL.sub(" ", text))
     return {
         "license": "other",
         "license_name": name,

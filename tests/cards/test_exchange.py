@@ -296,9 +296,7 @@ def test_a_hugging_face_card_is_mapped_onto_our_sections(world):
     assert card.license == "apache-2.0"
     assert card.tags == ["text-classification", "customer-support"]
     assert card.ethical_considerations == ""  # not in the file: a full import empties it
-    assert any(
-        "Emptied because the file has no such section: Ethical" in n for n in card.import_notes
-    )
+    assert any("Emptied because the file has no such section: Ethical" in n for n in imported.notes)
     assert card.metadata == {"language": ["en"], "datasets": ["support-tickets"]}
     extra = card.additional_information
     kept_parts = [
@@ -327,12 +325,13 @@ def test_keep_missing_leaves_the_sections_the_file_lacks(world):
         actor=world.owner,
         changes={"ethical_considerations": "Keep me.", "metadata": {"language": ["fr"]}},
     )
-    card = card_import_markdown(card=card, text=HF_README, actor=world.owner, keep_missing=True)
+    imported = card_import_markdown(card=card, text=HF_README, actor=world.owner, keep_missing=True)
+    card = imported.card
     card.refresh_from_db()
     assert card.ethical_considerations == "Keep me."
     assert card.intended_uses == "Route tickets to queues."
     assert card.metadata == {"language": ["en"], "datasets": ["support-tickets"]}
-    assert not any("Emptied" in note for note in card.import_notes)
+    assert not any("Emptied" in note for note in imported.notes)
 
 
 # -- our own export reads back exactly, whatever the sections hold ------------------------------

@@ -55,6 +55,13 @@ def card_of(name: str, version: int) -> ModelCard:
     return card
 
 
+def keep_missing_of(request) -> bool:
+    raw = request.query_params.get("keep_missing", "false").strip().lower()
+    if raw not in ("true", "false", "1", "0", ""):
+        raise InvalidInput("invalid_keep_missing", f"keep_missing is true or false, not '{raw}'.")
+    return raw in ("true", "1")
+
+
 class CardView(generics.GenericAPIView):
     serializer_class = CardSerializer
     parser_classes = [JSONParser, MarkdownParser, PlainTextParser]
@@ -137,7 +144,10 @@ class CardView(generics.GenericAPIView):
         text = data.validated_data["markdown"]
         no_nul(text)
         imported = card_import_markdown(
-            card=card_of(name, version), text=text, actor=acting_member(request)
+            card=card_of(name, version),
+            text=text,
+            actor=acting_member(request),
+            keep_missing=keep_missing_of(request),
         )
         body = card_to_dict(imported.card)
         body["import_notes"] = imported.notes
