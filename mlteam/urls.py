@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("mlteam.web.cards.urls")),
     path("", include("mlteam.web.evals.urls")),
     path("", include("mlteam.web.tracking.urls")),
+    path("", include("mlteam.web.interop.urls")),
     # /api/v1/ (REST), /api/schema/ (OpenAPI), /api/docs/ (Swagger UI), /account/tokens/
     path("", include("mlteam.api.urls")),
 ]
