@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run worker serve bench test install axe gallery lint format migrate seed reset-demo check-deploy clean
+.PHONY: run worker serve bench test install axe gallery mlflow lint format migrate seed reset-demo check-deploy clean
 
 # The demo and the tests run with DEBUG on; everything else (serve) is production by default.
 run seed reset-demo: export DEBUG = true
@@ -20,6 +20,17 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+# MLflow in its own virtualenv: the import tests start a real tracking server from it, and its
+# many dependencies stay out of the app's.
+MLFLOW_VENV := .venv-mlflow
+$(MLFLOW_VENV)/.installed:
+	test -x $(MLFLOW_VENV)/bin/python || $(PYTHON) -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet 'mlflow>=3.0,<4'
+	touch $@
+
+mlflow: $(MLFLOW_VENV)/.installed
 
 # The demo: the server and one background worker (notifications, emails on the console,
 # webhooks to receivers on this machine); Ctrl-C stops both.
@@ -94,4 +105,4 @@ check-deploy: install
 	DEBUG=false SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=mlteam.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) $(MLFLOW_VENV) var .pytest_cache

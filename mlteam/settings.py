@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "mlteam.tracking",
     "mlteam.registry",
     "mlteam.notifications",
+    "mlteam.interop",
     "mlteam.api",
     "mlteam.web",
     "mlteam.backoffice",
@@ -231,6 +232,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mlteam.api.schema.describe_tags",
+    ],
     # Like every page and endpoint, the schema and docs need a login or a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {

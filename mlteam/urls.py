@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("mlteam.web.evals.urls")),
     path("", include("mlteam.web.tracking.urls")),
     path("", include("mlteam.web.notifications.urls")),
+    path("", include("mlteam.web.interop.urls")),
     # /api/v1/ (REST), /api/schema/ (OpenAPI), /api/docs/ (Swagger UI), /account/tokens/
     path("", include("mlteam.api.urls")),
 ]

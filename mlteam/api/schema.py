@@ -4,6 +4,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
 from mlteam.api.errors import ErrorSerializer
+from mlteam.api.operations import OPERATIONS, TAG_DESCRIPTIONS, tag_for
 from mlteam.api.pagination import ORDERING_PARAM, ordering_choices
 from mlteam.api.renderers import MarkdownRenderer
 
@@ -20,6 +21,15 @@ WRITE_ERRORS = [*READ_ERRORS, "409", "415"]
 
 
 class ApiSchema(AutoSchema):
+    def get_tags(self):
+        return [tag_for(self.path)]
+
+    def get_summary(self):
+        return super().get_summary() or OPERATIONS.get(self.get_operation_id(), ("", ""))[0] or None
+
+    def get_description(self):
+        return super().get_description() or OPERATIONS.get(self.get_operation_id(), ("", ""))[1]
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = READ_ERRORS if self.method in ("GET", "HEAD", "OPTIONS") else WRITE_ERRORS
@@ -51,3 +61,19 @@ class ApiSchema(AutoSchema):
         media_types = super().map_renderers(attribute)
         markdown = getattr(MarkdownRenderer, attribute)
         return [m for m in media_types if m != markdown] or media_types
+
+
+def describe_tags(result, generator, request, public):
+    """A description for every tag the operations use, in the order resources are listed."""
+    used = {
+        tag
+        for ops in result.get("paths", {}).values()
+        for op in ops.values()
+        for tag in op.get("tags", [])
+    }
+    result["tags"] = [
+        {"name": name, "description": text}
+        for name, text in TAG_DESCRIPTIONS.items()
+        if name in used
+    ]
+    return result

@@ -10,14 +10,18 @@ marker saying so, so that the rest of the file still renders as headed sections;
 that closing fence away again. (Our exports older than the markers are read by their headings.)
 
 A card written elsewhere (Hugging Face's template, Model Card Toolkit…) has its headings mapped
-onto our sections through ``ALIASES``; sections it does not have are left alone, and what matches
-none of ours is kept in "Additional information" rather than dropped.
+onto our sections through ``ALIASES``; what matches none of ours is kept in "Additional
+information" rather than dropped. The template's comments, placeholders, empty labels and
+boilerplate sentences are not content, so a section holding only them counts as not written. The
+front-matter keys we have no section for (``base_model``, ``datasets``, ``language``,
+``library_name``, ``metrics``, ``license_link``, ``pipeline_tag``…) become the card's metadata.
+
+Either kind of file replaces the whole card: sections it lacks are emptied, unless the import
+keeps them (``keep_missing``).
 """
 
 import re
 from dataclasses import dataclass, field
-
-import yaml
 
 from mlteam.cards.enums import RiskRating
 from mlteam.cards.models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS
@@ -38,7 +42,12 @@ SECTION_FIELDS = [name for name, _ in SECTIONS]
 HEADING_OF = dict(SECTIONS)
 FIELD_OF_HEADING = {heading_key(heading): name for name, heading in SECTIONS}
 ONE_LINE = {"license": 120, "contact": 255}
-RISK_LINE = re.compile(r"^\*\*Risk rating:\*\*[ \t]*([A-Za-z ]+?)[ \t]*(?:\n\n|\n|$)")
+# "**Risk rating:** Medium", "Risk rating: high." … wherever it stands in the text.
+RISK_ANY = re.compile(
+    r"(?:\*\*|__)?Risk[ \t]+rating(?:[ \t]*:[ \t]*(?:\*\*|__)|(?:\*\*|__)[ \t]*:|[ \t]*:)[ \t]*"
+    r"(?:\*\*|__)?(Low|Medium|High|Not[ \t]+rated)(?:\*\*|__)?\b\.?",
+    re.IGNORECASE,
+)
 RISK_PREFIX = "**Risk rating:**"
 # Our export's invisible markers, and section lines that only look like one (escaped with "\").
 SECTION_MARK = re.compile(r"^<!-- mlteam:section ([a-z_]+) -->$")
@@ -47,7 +56,8 @@ LOOKS_LIKE_MARK = re.compile(r"^\\*<!-- mlteam:")
 ESCAPED_MARK = re.compile(r"^\\(\\*<!-- mlteam:)")
 FENCE_OPENING = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 FENCE_CLOSING = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
-KNOWN_KEYS = {"license", "license_name", "tags", "model-index", "pipeline_tag", MARKER}
+# Front-matter keys that feed sections; every other key is card metadata.
+KNOWN_KEYS = {"license", "license_name", "tags", "model-index", MARKER}
 
 ALIASES = {
     "summary": ["summary", "model summary", "model details", "model description", "overview"],
@@ -87,6 +97,7 @@ class ImportPlan:
     source: str
     changes: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # sections the file does not have
 
 
 @dataclass
@@ -104,20 +115,20 @@ class _Piece:
 
 
 def risk_from(text: str) -> tuple[str | None, str]:
-    """Split a leading "**Risk rating:** High" line off a foreign card's limitations.
+    """Take "Risk rating: High" out of a foreign card's limitations, wherever it stands (its
+    own line, the end of a paragraph, bold or not).
 
     Only a rating we know (Low, Medium, High, Not rated) is taken; any other label ("Not
-    assessed") leaves the line in the text and the rating unset.
+    assessed") leaves the text as it is and the rating unset.
     """
-    match = RISK_LINE.match(text)
-    label = match[1].strip().lower() if match else ""
-    rating = next(
-        (value for value, name in RiskRating.choices if label and label in {name.lower(), value}),
-        None,
-    )
-    if rating is None:
+    match = RISK_ANY.search(text)
+    if match is None:
         return None, text
-    return rating, text[match.end() :].strip()
+    label = " ".join(match[1].lower().split())
+    rating = next(value for value, name in RiskRating.choices if label in {name.lower(), value})
+    rest = text[: match.start()].rstrip(" \t") + " " + text[match.end() :].lstrip(" \t")
+    rest = re.sub(r" *\n *", "\n", rest)
+    return rating, re.sub(r"\n{3,}", "\n\n", rest).strip()
 
 
 def _without_risk_line(text: str, rating: str) -> str:
@@ -170,8 +181,8 @@ def decode_section(lines: list[str]) -> str:
     return "\n".join(ESCAPED_MARK.sub(r"\1", line) for line in lines).strip()
 
 
-def _read_front_matter(meta: dict, plan: ImportPlan, *, note_scores: bool) -> None:
-    if "license_name" in meta or "license" in meta:
+def _read_front_matter(meta: dict, plan: ImportPlan, *, ours: bool) -> None:
+    if not ours and ("license_name" in meta or "license" in meta):
         value = meta.get("license_name") or meta.get("license") or ""
         if not isinstance(value, str):
             raise InvalidInput("invalid_front_matter", "license in the front matter must be text.")
@@ -179,7 +190,7 @@ def _read_front_matter(meta: dict, plan: ImportPlan, *, note_scores: bool) -> No
     if "tags" in meta:
         tags = meta["tags"] or []
         plan.changes["tags"] = [tags] if isinstance(tags, str) else tags
-    if note_scores and meta.get("model-index"):
+    if not ours and meta.get("model-index"):
         plan.notes.append(
             "Scores in model-index were not imported: the card shows the results recorded on the "
             "shared benchmarks (record them through the eval framework)."
@@ -223,8 +234,10 @@ def _plan_ours(meta: dict, body: str) -> ImportPlan:
     changes["limitations_and_risks"] = _without_risk_line(changes["limitations_and_risks"], rating)
     changes["risk_rating"] = rating
     changes["tags"] = []
+    keys = meta[MARKER].get("metadata") or []
+    changes["metadata"] = {k: meta[k] for k in keys if isinstance(k, str) and k in meta}
     plan = ImportPlan(source="mlteam", changes=changes)
-    _read_front_matter(meta, plan, note_scores=False)
+    _read_front_matter(meta, plan, ours=True)
     return plan
 
 
@@ -255,7 +268,7 @@ def _has_content(piece: _Piece) -> bool:
 
 def _plan_foreign(meta: dict, body: str) -> ImportPlan:
     plan = ImportPlan(source="huggingface")
-    _read_front_matter(meta, plan, note_scores=True)
+    _read_front_matter(meta, plan, ours=False)
     found: dict[str, list[str]] = {}
     intro: list[str] = []
     extra: list[str] = []
@@ -273,8 +286,7 @@ def _plan_foreign(meta: dict, body: str) -> ImportPlan:
         plan.changes["summary"] = "\n\n".join(t for t in summary if t)
     others = {key: value for key, value in meta.items() if key not in KNOWN_KEYS}
     if others:
-        dump = yaml.safe_dump(others, sort_keys=False, allow_unicode=True).strip()
-        extra.append(f"### Hugging Face metadata\n\n```yaml\n{dump}\n```")
+        plan.changes["metadata"] = others
     if extra:
         plan.changes["additional_information"] = "\n\n".join(extra)
     return plan
@@ -297,13 +309,19 @@ def _take_section(plan: ImportPlan, name: str, text: str, extra: list[str]) -> N
             return
     if name == "limitations_and_risks":
         rating, text = risk_from(text)
-        if rating:
-            plan.changes["risk_rating"] = rating
+        plan.changes["risk_rating"] = rating or ""
     plan.changes[name] = text
 
 
-def card_import_plan(text: str) -> ImportPlan:
-    """Parse a README.md card into section changes; InvalidInput when nothing usable is in it."""
+def card_import_plan(
+    text: str, *, keep_missing: bool = False, metadata: dict | None = None
+) -> ImportPlan:
+    """Parse a README.md card into section changes; InvalidInput when nothing usable is in it.
+
+    The changes cover the whole card (sections the file lacks become empty, its metadata
+    replaces the card's) unless ``keep_missing``: then only what the file has changes, and
+    its metadata keys are added to ``metadata`` (the card's current metadata).
+    """
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput("empty_card", "The file is empty; choose a README.md model card.")
     if "\x00" in text:
@@ -322,13 +340,28 @@ def card_import_plan(text: str) -> ImportPlan:
         ) from None
     meta, body = split_front_matter(text)
     meta = meta or {}
-    if isinstance(meta.get(MARKER), dict):
-        return _plan_ours(meta, body)
-    plan = _plan_foreign(meta, body)
-    if not plan.changes:
+    plan = (
+        _plan_ours(meta, body) if isinstance(meta.get(MARKER), dict) else _plan_foreign(meta, body)
+    )
+    if plan.source != "mlteam" and not plan.changes:
         raise InvalidInput(
             "nothing_to_import",
             "No part of this file matches a model card section (Summary, Training data, Intended "
             "uses…); nothing was imported.",
         )
+    found = {name for name, value in plan.changes.items() if value not in ("", [], {})}
+    plan.missing = [name for name in SECTION_FIELDS if name not in found]
+    if keep_missing:
+        rated = "limitations_and_risks" in found or plan.changes.get("risk_rating")
+        plan.changes = {
+            k: v for k, v in plan.changes.items() if k in found or (k == "risk_rating" and rated)
+        }
+        if "metadata" in plan.changes:
+            plan.changes["metadata"] = {**(metadata or {}), **plan.changes["metadata"]}
+        return plan
+    for name in SECTION_FIELDS:
+        plan.changes.setdefault(name, "")
+    plan.changes.setdefault("risk_rating", "")
+    plan.changes.setdefault("tags", [])
+    plan.changes.setdefault("metadata", {})
     return plan

@@ -44,6 +44,9 @@ class ModelCard(models.Model):
     contact = models.CharField(max_length=255, blank=True)
     additional_information = models.TextField(blank=True)
     tags = models.JSONField(default=list, blank=True)
+    # Hugging Face front-matter keys we have no section for (base_model, datasets, language,
+    # library_name, metrics, license_link, pipeline_tag…), exported back as they came.
+    metadata = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         "roster.MLTeamMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -122,7 +122,65 @@ def heading_key(title: str) -> str:
     return " ".join(title.split())
 
 
+# "- **Funded by [optional]:**" once its placeholder is gone: a label with nothing after it.
+EMPTY_LABEL = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)[^*_\n]+:?(?:\*\*|__)[ \t]*:?[ \t]*$")
+# Sentences huggingface_hub's model card template writes into every card: advice to the author
+# or a generic warning, never something written about this model.
+BOILERPLATE = [
+    "Users (both direct and downstream) should be made aware of the risks, biases and "
+    "limitations of the model. More information needed for further recommendations.",
+    "Use the code below to get started with the model.",
+    "Carbon emissions can be estimated using the [Machine Learning Impact calculator]"
+    "(https://mlco2.github.io/impact#compute) presented in [Lacoste et al. (2019)]"
+    "(https://arxiv.org/abs/1910.09700).",
+]
+
+
 def strip_template_noise(text: str) -> str:
-    """Hugging Face's card template leaves comments and placeholders; they are not content."""
+    """Hugging Face's card template leaves comments, placeholders, labels with nothing after
+    them, boilerplate sentences and headings with nothing under them; none is content."""
     text = HTML_COMMENT.sub("", text).replace(PLACEHOLDER, "")
+    for sentence in BOILERPLATE:
+        text = text.replace(sentence, "")
+    lines = [line for line in text.split("\n") if not EMPTY_LABEL.match(line)]
+    text = "\n".join(drop_empty_headings(lines))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def drop_empty_headings(lines: list[str]) -> list[str]:
+    """Lines without the headings that have nothing under them (before the next heading of the
+    same or a higher level); '#' lines inside code fences are text."""
+    headings: list[tuple[int, int]] = []  # (line index, level)
+    fence = None
+    for index, line in enumerate(lines):
+        opening = FENCE.match(line)
+        if fence is not None:
+            if opening and opening[1][0] == fence[0] and len(opening[1]) >= len(fence):
+                fence = None
+            continue
+        if opening:
+            fence = opening[1]
+        elif heading := ATX_HEADING.match(line):
+            headings.append((index, len(heading[1])))
+    empty = set()
+    # From the last heading up: a heading is empty when only blank lines and empty deeper
+    # headings stand between it and the next heading at its level or above.
+    for position in range(len(headings) - 1, -1, -1):
+        index, level = headings[position]
+        end, has_text = len(lines), False
+        for later, later_level in headings[position + 1 :]:
+            if later_level <= level:
+                end = later
+                break
+        deeper = {i for i, _ in headings[position + 1 :] if i < end}
+        for i in range(index + 1, end):
+            if i in deeper:
+                if i not in empty:
+                    has_text = True
+                    break
+            elif lines[i].strip():
+                has_text = True
+                break
+        if not has_text:
+            empty.add(index)
+    return [line for i, line in enumerate(lines) if i not in empty]

@@ -3,6 +3,7 @@
 Evaluation scores are never written here: a card shows the recorded eval results.
 """
 
+import json
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -17,11 +18,12 @@ from mlteam.roster.membership import team_work_refusal
 from mlteam.roster.models import MLTeamMember
 
 SECTION_FIELDS = [name for name, _ in REQUIRED_SECTIONS + OPTIONAL_SECTIONS]
-CARRIED_OVER = [*SECTION_FIELDS, "risk_rating", "tags"]
+CARRIED_OVER = [*SECTION_FIELDS, "risk_rating", "tags", "metadata"]
 # Short fields are single-line CharFields; their limits are checked here so a bad value is a
 # clear error instead of a database exception.
 MAX_LENGTHS = {"license": 120, "contact": 255}
 MAX_TAGS, MAX_TAG_LENGTH = 30, 60
+MAX_METADATA_CHARS = 100_000
 
 
 def card_start_for_artifact(artifact) -> ModelCard:
@@ -66,6 +68,8 @@ def card_clean_changes(changes: dict) -> dict:
             clean[name] = _clean_tags(value)
         elif name == "risk_rating":
             clean[name] = _clean_risk(value)
+        elif name == "metadata":
+            clean[name] = _clean_metadata(value)
         else:
             clean[name] = _clean_text(name, value)
     return clean
@@ -113,6 +117,21 @@ def _clean_risk(value) -> str:
             "invalid_risk_rating", f"'{value}' is not a risk rating; use one of: {choices}."
         )
     return value
+
+
+def _clean_metadata(value) -> dict:
+    """Front-matter keys as JSON: YAML dates and the like become text, so they can be stored."""
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise InvalidInput("invalid_metadata", "Card metadata must be a mapping of keys to values.")
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    if len(text) > MAX_METADATA_CHARS:
+        raise InvalidInput(
+            "invalid_metadata", f"Card metadata is at most {MAX_METADATA_CHARS:,} characters."
+        )
+    _storable("metadata", text)
+    return json.loads(text)
 
 
 def _clean_tags(value) -> list[str]:

@@ -2,7 +2,6 @@
 the ``--json`` switch."""
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import click
 
@@ -32,11 +31,6 @@ class Settings:
 
 
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
-
-
-def segment(name: str) -> str:
-    """NAME as one path segment: a "/", "?" or "#" in it must not change the URL's shape."""
-    return quote(name, safe="")
 
 
 def json_option(command):

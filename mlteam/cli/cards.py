@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from mlteam.cli import output
-from mlteam.cli.base import Settings, json_option, pass_settings, segment
+from mlteam.cli.base import Settings, json_option, pass_settings
 from mlteam.cli.client import BadUsage
 
 
@@ -38,13 +38,10 @@ def card_export(s: Settings, name, version, fmt, target):
     if s.json and fmt == "md":
         raise click.UsageError("--json exports the card as JSON; drop --json or --format md.")
     fmt = fmt or ("json" if s.json else "md")
-    response = s.api.request(
-        "GET",
-        f"models/{segment(name)}/versions/{version}/card/",
-        params={"format": fmt},
-        expect="text/markdown" if fmt == "md" else "application/json",
-    )
-    text = response.text if fmt == "md" else output.json_text(s.api.json(response)) + "\n"
+    if fmt == "md":
+        text = s.api.card_markdown(name, version)
+    else:
+        text = output.json_text(s.api.card(name, version).raw) + "\n"
     if target:
         try:
             Path(target).write_text(text, encoding="utf-8")
@@ -59,9 +56,14 @@ def card_export(s: Settings, name, version, fmt, target):
 @click.argument("name")
 @click.argument("version", type=int)
 @click.argument("file", type=click.File("rb"))
+@click.option(
+    "--keep-missing",
+    is_flag=True,
+    help="Sections the file lacks keep their text (by default the import replaces the whole card).",
+)
 @json_option
 @pass_settings
-def card_import(s: Settings, name, version, file):
+def card_import(s: Settings, name, version, file, keep_missing):
     """Import a Hugging Face README.md (FILE, or - for stdin) onto NAME VERSION's card."""
     raw = file.read()
     try:
@@ -71,21 +73,15 @@ def card_import(s: Settings, name, version, file):
             f"{file.name} is not UTF-8 text (byte 0x{raw[error.start]:02x} at offset "
             f"{error.start}); save it as UTF-8 and import it again."
         ) from None
-    response = s.api.request(
-        "PUT",
-        f"models/{segment(name)}/versions/{version}/card/",
-        content=text.encode("utf-8"),
-        headers={"Content-Type": "text/markdown; charset=utf-8"},
-    )
-    body = s.api.json(response)
+    card = s.api.card_import(name, version, text, keep_missing=keep_missing)
     if s.json:
-        return output.emit_json(body)
-    changed = ", ".join(body["changed_sections"]) or "nothing"
+        return output.emit_json(card.raw)
+    changed = ", ".join(card.changed_sections) or "nothing"
     click.echo(f"Imported the card of {name} v{version}; changed: {changed}.")
-    for note in body["import_notes"]:
+    for note in card.import_notes:
         click.echo(f"  note: {note}")
-    if body["missing_sections"]:
-        click.echo("Still missing: " + ", ".join(body["missing_sections"]))
+    if card.missing_sections:
+        click.echo("Still missing: " + ", ".join(card.missing_sections))
     return None
 
 

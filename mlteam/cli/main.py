@@ -12,10 +12,11 @@ import sys
 import click
 
 from mlteam.cli import cards, output, promotions, webhooks
-from mlteam.cli.base import Settings, json_option, pass_settings, segment
+from mlteam.cli.base import Settings, json_option, pass_settings
+from mlteam.cli.client import ClientErrors
 
 
-@click.group()
+@click.group(cls=ClientErrors)
 @click.option(
     "--url",
     envvar="MLTEAM_URL",
@@ -48,7 +49,9 @@ def models():
 @pass_settings
 def models_list(s: Settings, team, task, stage, search, limit):
     """Registered models (name order)."""
-    rows = list(s.api.pages("models/", limit, team=team, task=task, stage=stage, q=search))
+    rows = [
+        m.raw for m in s.api.models(team=team, task=task, stage=stage, search=search, limit=limit)
+    ]
     if s.json:
         return output.emit_json(rows)
     output.table(
@@ -72,12 +75,10 @@ def models_list(s: Settings, team, task, stage, search, limit):
 @pass_settings
 def models_create(s: Settings, name, team, task, description):
     """Register a new model for a team you work in."""
-    body = s.api.post(
-        "models/", {"name": name, "team": team, "task": task, "description": description}
-    )
+    model = s.api.model_create(name, team=team, task=task, description=description)
     if s.json:
-        return output.emit_json(body)
-    click.echo(f"Created model {body['name']} ({body['team']}).")
+        return output.emit_json(model.raw)
+    click.echo(f"Created model {model.name} ({model.team}).")
 
 
 @models.command("register")
@@ -89,15 +90,12 @@ def models_create(s: Settings, name, team, task, description):
 @pass_settings
 def models_register(s: Settings, name, uri, run, description):
     """Register the next version of NAME (it starts experimental, owned by you)."""
-    body = {"artifact_uri": uri, "description": description}
-    if run is not None:
-        body["run"] = run
-    version = s.api.post(f"models/{segment(name)}/versions/", body)
+    version = s.api.version_register(name, artifact_uri=uri, run=run, description=description)
     if s.json:
-        return output.emit_json(version)
-    click.echo(f"Registered {version['model']} v{version['version']} ({version['status']}).")
-    if version["card_missing_sections"]:
-        click.echo("Its model card still misses: " + ", ".join(version["card_missing_sections"]))
+        return output.emit_json(version.raw)
+    click.echo(f"Registered {version.model} v{version.version} ({version.status}).")
+    if version.card_missing_sections:
+        click.echo("Its model card still misses: " + ", ".join(version.card_missing_sections))
 
 
 @models.command("versions")
@@ -108,7 +106,7 @@ def models_register(s: Settings, name, uri, run, description):
 @pass_settings
 def models_versions(s: Settings, name, status, limit):
     """NAME's versions, newest first."""
-    rows = list(s.api.pages(f"models/{segment(name)}/versions/", limit, status=status))
+    rows = [v.raw for v in s.api.versions(name, status=status, limit=limit)]
     if s.json:
         return output.emit_json(rows)
     output.table(
@@ -130,13 +128,13 @@ def models_versions(s: Settings, name, status, limit):
 @pass_settings
 def models_production(s: Settings, name, at):
     """Which version of NAME was in production at a moment (from the audit history)."""
-    body = s.api.get(f"models/{segment(name)}/production/", at=at)
+    production = s.api.production(name, at=at)
     if s.json:
-        return output.emit_json(body)
-    version = body["version"]
+        return output.emit_json(production.raw)
+    version = production.version
     click.echo(
-        f"{name} at {body['at']}: "
-        + (f"v{version['version']}" if version else "nothing in production")
+        f"{name} at {production.at}: "
+        + (f"v{version.version}" if version else "nothing in production")
     )
 
 
@@ -159,13 +157,10 @@ def evals():
 def evals_record(s: Settings, name, version, benchmark, value, run, note):
     """Record VALUE of BENCHMARK for NAME VERSION (a finite number, may be negative; the server
     checks it)."""
-    body = {"benchmark": benchmark, "value": value, "note": note}
-    if run is not None:
-        body["run"] = run
-    result = s.api.post(f"models/{segment(name)}/versions/{version}/evals/", body)
+    result = s.api.eval_record(name, version, benchmark=benchmark, value=value, run=run, note=note)
     if s.json:
-        return output.emit_json(result)
-    click.echo(f"Recorded {result['benchmark']} = {result['value']:g} for {name} v{version}.")
+        return output.emit_json(result.raw)
+    click.echo(f"Recorded {result.benchmark} = {result.value:g} for {name} v{version}.")
 
 
 # -- promotions -----------------------------------------------------------------------------------
@@ -181,10 +176,10 @@ def roster():
 @pass_settings
 def roster_ratio(s: Settings, team, at):
     """Research/production counts and share, per team and overall, against targets."""
-    body = s.api.get("roster/ratio/", team=team, at=at)
+    ratio = s.api.roster_ratio(team=team, at=at)
     if s.json:
-        return output.emit_json(body)
-    rows = [*body["teams"], {**body["overall"], "team": "(overall)"}]
+        return output.emit_json(ratio.raw)
+    rows = [*(dict(r.raw) for r in ratio.teams), {**ratio.overall.raw, "team": "(overall)"}]
     for row in rows:
         row["share"] = output.share(row["research_share"])
         low, high = row["target_low"], row["target_high"]
@@ -216,7 +211,7 @@ def members():
 @pass_settings
 def members_list(s: Settings, team, role, limit):
     """Active members with their role, team and orientation."""
-    rows = list(s.api.pages("members/", limit, team=team, role=role, active="true"))
+    rows = [m.raw for m in s.api.members(team=team, role=role, limit=limit)]
     if s.json:
         return output.emit_json(rows)
     output.table(

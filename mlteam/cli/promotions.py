@@ -4,15 +4,16 @@ reject or withdraw it, exactly as a gate owner would on the promotion page."""
 import click
 
 from mlteam.cli import output
-from mlteam.cli.base import STAGES_HINT, Settings, json_option, pass_settings, segment
+from mlteam.cli.base import STAGES_HINT, Settings, json_option, pass_settings
+from mlteam.client import Promotion
 
 
-def show_promotion(s: Settings, body: dict, headline: str) -> None:
+def show_promotion(s: Settings, promotion: Promotion, headline: str) -> None:
     if s.json:
-        return output.emit_json(body)
+        return output.emit_json(promotion.raw)
     click.echo(headline)
     output.table(
-        body["checklist"],
+        [item.raw for item in promotion.checklist],
         [
             ("item", "item"),
             ("kind", "kind"),
@@ -25,10 +26,10 @@ def show_promotion(s: Settings, body: dict, headline: str) -> None:
     return None
 
 
-def describe(body: dict) -> str:
+def describe(p: Promotion) -> str:
     return (
-        f"#{body['id']} {body['model']} v{body['version']} {body['from_stage']} → "
-        f"{body['to_stage']}: {body['state']} (signed by a holder of {body['responsible_role']})"
+        f"#{p.id} {p.model} v{p.version} {p.from_stage} → "
+        f"{p.to_stage}: {p.state} (signed by a holder of {p.responsible_role})"
     )
 
 
@@ -41,10 +42,7 @@ def describe(body: dict) -> str:
 @pass_settings
 def promote(s: Settings, name, version, to_stage, note):
     """Request a promotion of NAME VERSION through the matching handoff gate."""
-    body = s.api.post(
-        f"models/{segment(name)}/versions/{version}/promotions/",
-        {"to_stage": to_stage, "note": note},
-    )
+    body = s.api.promotion_request(name, version, to_stage=to_stage, note=note)
     show_promotion(s, body, "Requested " + describe(body))
 
 
@@ -65,20 +63,10 @@ def promotions_list(s: Settings, mine, waiting, state, model, limit):
     """Promotion requests, newest first."""
     if mine and waiting:
         raise click.UsageError("Use either --mine or --waiting, not both.")
-    rows = list(
-        s.api.pages(
-            "promotions/",
-            limit,
-            mine=mine and "true",
-            waiting=waiting and "true",
-            state=state,
-            model=model,
-        )
-    )
+    found = s.api.promotions(mine=mine, waiting=waiting, state=state, model=model, limit=limit)
     if s.json:
-        return output.emit_json(rows)
-    for row in rows:
-        row["transition"] = f"{row['from_stage']} → {row['to_stage']}"
+        return output.emit_json([p.raw for p in found])
+    rows = [{**p.raw, "transition": f"{p.from_stage} → {p.to_stage}"} for p in found]
     output.table(
         rows,
         [
@@ -99,7 +87,7 @@ def promotions_list(s: Settings, mine, waiting, state, model, limit):
 @pass_settings
 def promotions_show(s: Settings, promotion_id):
     """A request with its checklist evaluated."""
-    body = s.api.get(f"promotions/{promotion_id}/")
+    body = s.api.promotion(promotion_id)
     show_promotion(s, body, describe(body))
 
 
@@ -112,9 +100,7 @@ def promotions_show(s: Settings, promotion_id):
 @pass_settings
 def promotions_check(s: Settings, promotion_id, item, evidence, untick):
     """Sign manual checklist ITEM of a request, with evidence (gate owners)."""
-    body = s.api.post(
-        f"promotions/{promotion_id}/checks/{item}/", {"evidence": evidence, "ticked": not untick}
-    )
+    body = s.api.promotion_check(promotion_id, item, evidence=evidence, ticked=not untick)
     show_promotion(
         s, body, f"{'Unsigned' if untick else 'Signed'} item {item} of " + describe(body)
     )
@@ -127,7 +113,7 @@ def promotions_check(s: Settings, promotion_id, item, evidence, untick):
 @pass_settings
 def promotions_approve(s: Settings, promotion_id, note):
     """Approve a request: the version moves stage at once (gate owners)."""
-    body = s.api.post(f"promotions/{promotion_id}/approve/", {"note": note})
+    body = s.api.promotion_approve(promotion_id, note=note)
     show_promotion(s, body, "Approved " + describe(body))
 
 
@@ -138,7 +124,7 @@ def promotions_approve(s: Settings, promotion_id, note):
 @pass_settings
 def promotions_reject(s: Settings, promotion_id, reason):
     """Reject a request with a reason (gate owners)."""
-    body = s.api.post(f"promotions/{promotion_id}/reject/", {"reason": reason})
+    body = s.api.promotion_reject(promotion_id, reason=reason)
     show_promotion(s, body, "Rejected " + describe(body))
 
 
@@ -149,7 +135,7 @@ def promotions_reject(s: Settings, promotion_id, reason):
 @pass_settings
 def promotions_withdraw(s: Settings, promotion_id, note):
     """Take back a request you made."""
-    body = s.api.post(f"promotions/{promotion_id}/withdraw/", {"note": note})
+    body = s.api.promotion_withdraw(promotion_id, note=note)
     show_promotion(s, body, "Withdrew " + describe(body))
 
 

@@ -23,7 +23,7 @@ def webhooks():
 @pass_settings
 def webhooks_list(s: Settings, limit):
     """Every subscription."""
-    rows = list(s.api.pages("webhooks/", limit))
+    rows = [w.raw for w in s.api.webhooks(limit=limit)]
     if s.json:
         return output.emit_json(rows)
     for row in rows:
@@ -52,7 +52,7 @@ def webhooks_list(s: Settings, limit):
 @pass_settings
 def webhooks_create(s: Settings, url, events, description):
     """Subscribe URL; prints the signing secret, which is shown only this once."""
-    body = s.api.post("webhooks/", {"url": url, "events": list(events), "description": description})
+    body = s.api.webhook_create(url, events=events, description=description).raw
     if s.json:
         return output.emit_json(body)
     click.echo(
@@ -81,7 +81,7 @@ def webhooks_enable(s: Settings, webhook_id):
 
 
 def _set_active(s: Settings, webhook_id: int, active: bool) -> None:
-    body = s.api.json(s.api.request("PATCH", f"webhooks/{webhook_id}/", json={"active": active}))
+    body = s.api.webhook_update(webhook_id, active=active).raw
     if s.json:
         output.emit_json(body)
         return
@@ -93,7 +93,7 @@ def _set_active(s: Settings, webhook_id: int, active: bool) -> None:
 @pass_settings
 def webhooks_delete(s: Settings, webhook_id):
     """Remove a subscription and its delivery log."""
-    s.api.request("DELETE", f"webhooks/{webhook_id}/", expect="")
+    s.api.webhook_delete(webhook_id)
     click.echo(f"Deleted webhook #{webhook_id}.")
 
 
@@ -104,7 +104,7 @@ def webhooks_delete(s: Settings, webhook_id):
 @pass_settings
 def webhooks_deliveries(s: Settings, webhook_id, limit):
     """The delivery log of a subscription, newest first."""
-    rows = list(s.api.pages(f"webhooks/{webhook_id}/deliveries/", limit))
+    rows = [d.raw for d in s.api.webhook_deliveries(webhook_id, limit=limit)]
     if s.json:
         return output.emit_json(rows)
     for row in rows:

@@ -119,3 +119,20 @@ def test_import_is_for_the_owning_team(world, as_user):
 
 def test_card_of_unknown_version_is_404(world, as_user):
     assert as_user(world.reader).get("/api/v1/models/intent/versions/5/card/").status_code == 404
+
+
+def test_an_import_replaces_the_whole_card_unless_it_keeps_the_missing_sections(world, as_user):
+    api = as_user(world.member)
+    readme = "---\nlicense: mit\nbase_model: bert-base\n---\n# intent\n\n## Summary\n\nNew.\n"
+    kept = api.put(CARD + "?keep_missing=true", readme, content_type="text/markdown")
+    assert kept.status_code == 200, kept.content
+    body = kept.json()
+    assert body["sections"]["summary"] == "New." and body["sections"]["contact"]  # kept
+    assert body["metadata"] == {"base_model": "bert-base"}
+    replaced = api.put(CARD, readme, content_type="text/markdown").json()
+    assert replaced["sections"]["contact"] == "" and replaced["complete"] is False
+    assert any(
+        "Emptied because the file has no such section" in n for n in replaced["import_notes"]
+    )
+    bad = api.put(CARD + "?keep_missing=maybe", readme, content_type="text/markdown")
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_keep_missing"

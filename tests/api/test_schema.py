@@ -122,3 +122,41 @@ def test_orderings_are_listed_and_markdown_is_only_the_cards_readme():
     events = {p["name"]: p for p in schema["paths"]["/api/v1/events/"]["get"]["parameters"]}
     assert events["promotion"]["schema"]["minimum"] == 1
     assert events["version"]["schema"]["maximum"] == 2**63 - 1
+
+
+def test_every_operation_has_a_summary_a_description_and_its_resources_tag():
+    from mlteam.api.operations import OPERATIONS, TAG_DESCRIPTIONS
+
+    schema = generated_schema()
+    seen = set()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            where = (method.upper(), path)
+            seen.add(operation["operationId"])
+            assert operation.get("summary", "").strip(), where
+            assert len(operation["summary"]) <= 60, where  # a line in the docs' sidebar
+            assert operation.get("description", "").strip(), where
+            assert len(operation["tags"]) == 1 and operation["tags"][0] in TAG_DESCRIPTIONS, where
+    assert seen == set(OPERATIONS)  # no summary written for an operation that is gone
+    assert len({op["summary"] for ops in schema["paths"].values() for op in ops.values()}) == len(
+        seen
+    )
+    tags = {t["name"]: t["description"] for t in schema["tags"]}
+    assert set(tags) == {
+        tag for ops in schema["paths"].values() for o in ops.values() for tag in o["tags"]
+    }
+    card = schema["paths"]["/api/v1/models/{name}/versions/{version}/card/"]
+    assert card["get"]["tags"] == ["cards"] and card["put"]["tags"] == ["cards"]
+    assert schema["paths"]["/api/v1/models/{name}/versions/"]["post"]["tags"] == ["versions"]
+
+
+def test_the_card_import_is_typed_as_markdown_with_a_json_alternative():
+    schema = generated_schema()
+    for method in ("put", "post"):
+        operation = schema["paths"]["/api/v1/models/{name}/versions/{version}/card/"][method]
+        content = operation["requestBody"]["content"]
+        assert next(iter(content)) == "text/markdown"  # what generators pick first
+        assert content["text/markdown"]["schema"]["type"] == "string"
+        assert content["text/markdown"]["schema"]["example"].startswith("---\n")
+        assert content["application/json"]["schema"]["$ref"].endswith("/CardImport")
+        assert "keep_missing" in {p["name"] for p in operation["parameters"]}

@@ -58,7 +58,8 @@ def test_markdown_has_hugging_face_front_matter_with_the_latest_results(world):
     assert text.startswith("---\n")
     meta = yaml.safe_load(text.split("---\n")[1])
     assert meta["license"] == "other"
-    assert meta["license_name"] == "Proprietary — internal use"
+    assert meta["license_name"] == "proprietary-internal-use"  # a slug, as the Hub wants
+    assert meta["license_link"] == "LICENSE"
     assert meta["tags"] == RICH["tags"]
     (index,) = meta["model-index"]
     assert index["name"] == "intent-classifier"
@@ -71,6 +72,7 @@ def test_markdown_has_hugging_face_front_matter_with_the_latest_results(world):
         "model": "intent-classifier",
         "version": 1,
         "stage": "experimental",
+        "task": "text-classification",
         "risk_rating": "medium",
     }
     for heading in ["## Summary", "## Known failure modes", "## Evaluation results", "## Contact"]:
@@ -293,7 +295,9 @@ def test_a_hugging_face_card_is_mapped_onto_our_sections(world):
     assert card.contact == "ml-team@example.com"
     assert card.license == "apache-2.0"
     assert card.tags == ["text-classification", "customer-support"]
-    assert card.ethical_considerations == "Keep me."  # not in the file: left alone
+    assert card.ethical_considerations == ""  # not in the file: a full import empties it
+    assert any("Emptied because the file has no such section: Ethical" in n for n in imported.notes)
+    assert card.metadata == {"language": ["en"], "datasets": ["support-tickets"]}
     extra = card.additional_information
     kept_parts = [
         "### Model Sources",
@@ -303,8 +307,6 @@ def test_a_hugging_face_card_is_mapped_onto_our_sections(world):
         "### Training Procedure",
         "#### Training Hyperparameters",
         "Accuracy 0.99 on the test split",
-        "### Hugging Face metadata",
-        "support-tickets",
     ]
     for kept in kept_parts:
         assert kept in extra
@@ -313,6 +315,23 @@ def test_a_hugging_face_card_is_mapped_onto_our_sections(world):
     assert "<!--" not in card.summary + extra
     assert any("model-index" in note for note in imported.notes)
     assert "model-index" not in extra
+    assert "Hugging Face metadata" not in extra  # front-matter keys are card metadata now
+
+
+def test_keep_missing_leaves_the_sections_the_file_lacks(world):
+    card = world.register().card
+    card_update(
+        card=card,
+        actor=world.owner,
+        changes={"ethical_considerations": "Keep me.", "metadata": {"language": ["fr"]}},
+    )
+    imported = card_import_markdown(card=card, text=HF_README, actor=world.owner, keep_missing=True)
+    card = imported.card
+    card.refresh_from_db()
+    assert card.ethical_considerations == "Keep me."
+    assert card.intended_uses == "Route tickets to queues."
+    assert card.metadata == {"language": ["en"], "datasets": ["support-tickets"]}
+    assert not any("Emptied" in note for note in imported.notes)
 
 
 # -- our own export reads back exactly, whatever the sections hold ------------------------------
@@ -402,7 +421,7 @@ def test_the_export_is_still_a_hugging_face_readme_with_invisible_section_marker
     text = card_to_markdown(card)
 
     meta, body = split_front_matter(text)
-    assert meta["license_name"] == RICH["license"]
+    assert meta["license"] == "other" and meta["license_name"] == "proprietary-internal-use"
     assert "<!-- mlteam:section summary -->\n## Summary\n\nIntro\n" in body
     assert "<!-- mlteam:section evaluation_results -->\n## Evaluation results\n" in body
     # The fence the summary left open is closed before the next section, so a Markdown reader
@@ -524,7 +543,7 @@ def test_a_foreign_risk_line_with_an_unknown_label_stays_in_the_text(world):
 
     card.refresh_from_db()
     assert card.limitations_and_risks == "**Risk rating:** Not assessed\n\nEnglish only."
-    assert card.risk_rating == "low"  # not in the file: left alone
+    assert card.risk_rating == ""  # the file's limitations carry no rating we know
 
 
 @pytest.mark.parametrize(("label", "rating"), [("High", "high"), ("medium", "medium")])

@@ -234,3 +234,28 @@ def test_names_stay_one_path_segment(monkeypatch):
     monkeypatch.setattr(Api, "post", lambda self, path, body=None: paths.append(path) or {})
     invoke("evals", "record", "a/b?c#d", "1", "bench", "1")
     assert paths == ["models/a%2Fb%3Fc%23d/versions/1/evals/"]
+
+
+@pytest.mark.parametrize(
+    ("flag", "params"), [([], None), (["--keep-missing"], {"keep_missing": "true"})]
+)
+def test_card_import_sends_keep_missing(monkeypatch, tmp_path, flag, params):
+    asked = {}
+
+    def request(self, method, path, *, expect="application/json", **kwargs):
+        asked.update(method=method, path=path, params=kwargs.get("params"), body=kwargs["content"])
+        body = {"changed_sections": ["summary"], "import_notes": [], "missing_sections": []}
+        return httpx.Response(200, json=body)
+
+    monkeypatch.setattr(Api, "request", request)
+    readme = tmp_path / "README.md"
+    readme.write_text("## Summary\n\nx\n", encoding="utf-8")
+    result = invoke("card", "import", "m", "1", str(readme), *flag)
+    assert result.exit_code == 0, result.output
+    assert asked == {
+        "method": "PUT",
+        "path": "models/m/versions/1/card/",
+        "params": params,
+        "body": b"## Summary\n\nx\n",
+    }
+    assert "changed: summary" in result.stdout

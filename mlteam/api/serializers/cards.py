@@ -25,6 +25,10 @@ class CardSerializer(serializers.Serializer):
     headings = serializers.DictField(child=serializers.CharField())
     risk_rating = serializers.CharField(allow_blank=True)
     tags = serializers.ListField(child=serializers.CharField())
+    metadata = serializers.DictField(
+        help_text="Hugging Face front-matter keys the card has no section for (base_model, "
+        "datasets, language, library_name, metrics, license_link…), exported as they came."
+    )
     complete = serializers.BooleanField()
     missing_sections = serializers.ListField(child=serializers.CharField())
     eval_results = CardResultSerializer(many=True, help_text="Recorded results, never typed in.")

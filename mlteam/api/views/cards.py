@@ -29,6 +29,25 @@ from mlteam.cards.services import card_update
 from mlteam.kernel.errors import InvalidInput
 
 FORMATS = ["json", "md"]
+# The README.md itself is the body (``Content-Type: text/markdown``); generators that cannot send
+# a text body use the JSON form ``{"markdown": "..."}``.
+MARKDOWN_BODY = {
+    "type": "string",
+    "description": "A Hugging Face README.md model card: YAML front matter, then sections.",
+    "example": "---\nlicense: mit\nlibrary_name: transformers\n---\n# intent\n\n## Summary\n\n"
+    "Routes support tickets.\n",
+}
+IMPORT_BODY = {
+    "text/markdown": MARKDOWN_BODY,
+    "text/plain": MARKDOWN_BODY,
+    "application/json": CardImportSerializer,
+}
+KEEP_MISSING = OpenApiParameter(
+    "keep_missing",
+    OpenApiTypes.BOOL,
+    description="`true`: sections the file lacks keep their text. By default an import replaces "
+    "the whole card, so sections the file lacks are emptied.",
+)
 
 
 def card_of(name: str, version: int) -> ModelCard:
@@ -38,6 +57,13 @@ def card_of(name: str, version: int) -> ModelCard:
         raise InvalidInput("no_card", f"{artifact} has no model card.")
     card.artifact = artifact
     return card
+
+
+def keep_missing_of(request) -> bool:
+    raw = request.query_params.get("keep_missing", "false").strip().lower()
+    if raw not in ("true", "false", "1", "0", ""):
+        raise InvalidInput("invalid_keep_missing", f"keep_missing is true or false, not '{raw}'.")
+    return raw in ("true", "1")
 
 
 class CardView(generics.GenericAPIView):
@@ -113,12 +139,7 @@ class CardView(generics.GenericAPIView):
         return Response(card_to_dict(card_of(name, version)))
 
     @extend_schema(
-        request={
-            "text/markdown": OpenApiTypes.STR,
-            "text/plain": OpenApiTypes.STR,
-            "application/json": CardImportSerializer,
-        },
-        responses={200: CardImportResultSerializer},
+        request=IMPORT_BODY, parameters=[KEEP_MISSING], responses={200: CardImportResultSerializer}
     )
     def put(self, request, name: str, version: int):
         """Import a Hugging Face README.md onto the card (bad YAML changes nothing)."""
@@ -127,7 +148,10 @@ class CardView(generics.GenericAPIView):
         text = data.validated_data["markdown"]
         no_nul(text)
         imported = card_import_markdown(
-            card=card_of(name, version), text=text, actor=acting_member(request)
+            card=card_of(name, version),
+            text=text,
+            actor=acting_member(request),
+            keep_missing=keep_missing_of(request),
         )
         body = card_to_dict(imported.card)
         body["import_notes"] = imported.notes
@@ -135,12 +159,7 @@ class CardView(generics.GenericAPIView):
         return Response(body)
 
     @extend_schema(
-        request={
-            "text/markdown": OpenApiTypes.STR,
-            "text/plain": OpenApiTypes.STR,
-            "application/json": CardImportSerializer,
-        },
-        responses={200: CardImportResultSerializer},
+        request=IMPORT_BODY, parameters=[KEEP_MISSING], responses={200: CardImportResultSerializer}
     )
     def post(self, request, name: str, version: int):
         """Same as PUT: import a README.md card."""

@@ -56,6 +56,12 @@ class CardImportForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
     )
+    keep_missing = forms.BooleanField(
+        label="Keep sections the file lacks",
+        required=False,
+        help_text="By default the file replaces the whole card: sections it does not have are "
+        "emptied, so the previous version's text never stands under the new card.",
+    )
 
     def clean(self):
         data = super().clean()

@@ -163,7 +163,10 @@ def card_import(request, name: str, version: int):
     if request.method == "POST" and form.is_valid():
         try:
             imported = card_import_markdown(
-                card=card, text=form.cleaned_data["markdown"], actor=member
+                card=card,
+                text=form.cleaned_data["markdown"],
+                actor=member,
+                keep_missing=form.cleaned_data["keep_missing"],
             )
         except DomainError as error:
             form.add_error(None, error.message)

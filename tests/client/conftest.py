@@ -1,0 +1,1 @@
+from tests.api.conftest import world  # noqa: F401 - the same small organisation as the API tests
