@@ -4,6 +4,7 @@ from django.db.models import Count
 
 from mlteam.kernel.enums import Stage
 from mlteam.kernel.models import AuditEvent
+from mlteam.registry.checks import organisation_checks, severity_counts
 from mlteam.registry.enums import PromotionState
 from mlteam.registry.models import ModelArtifact
 from mlteam.registry.selectors import (
@@ -30,8 +31,11 @@ def dashboard_context(user) -> dict:
     """What waits for the signed-in person (the same rules as the promotions inbox), then the
     registry's state. Lists are capped; each links to the page with everything."""
     member = member_of(user)
+    findings = organisation_checks()
     return {
         "member": member,
+        "check_counts": severity_counts(findings),
+        "check_findings": [f for f in findings if f.severity == "high"][:5],
         "stage_counts": stage_counts(),
         "pending": pending_promotions()[:LIST_LIMIT],
         "waiting_for_me": promotions_waiting_for(member).order_by("requested_at")[:LIST_LIMIT],
