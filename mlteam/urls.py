@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("mlteam.web.tracking.urls")),
     path("", include("mlteam.web.notifications.urls")),
     path("", include("mlteam.web.interop.urls")),
+    path("", include("mlteam.web.checks.urls")),
     # /api/v1/ (REST), /api/schema/ (OpenAPI), /api/docs/ (Swagger UI), /account/tokens/
     path("", include("mlteam.api.urls")),
 ]

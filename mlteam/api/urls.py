@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from mlteam.api import pages
 from mlteam.api.views import (
     catalogue,
+    checks,
     docs,
     events,
     promotions,
@@ -72,6 +73,10 @@ urlpatterns = [
     path("api/v1/members/", roster.MemberList.as_view(), name="members"),
     path("api/v1/members/<str:username>/", roster.MemberDetail.as_view(), name="member"),
     path("api/v1/roster/ratio/", roster.Ratio.as_view(), name="ratio"),
+    path("api/v1/roster/plans/", checks.PlanList.as_view(), name="plans"),
+    path("api/v1/roster/plans/<int:pk>/", checks.PlanDetail.as_view(), name="plan"),
+    path("api/v1/roster/plans/<int:pk>/apply/", checks.PlanApply.as_view(), name="plan-apply"),
+    path("api/v1/checks/", checks.Checks.as_view(), name="checks"),
     path("api/v1/experiments/", tracking.ExperimentList.as_view(), name="experiments"),
     path("api/v1/experiments/<int:pk>/", tracking.ExperimentDetail.as_view(), name="experiment"),
     path("api/v1/experiments/<int:pk>/runs/", tracking.RunList.as_view(), name="runs"),

@@ -166,7 +166,7 @@ class MLTeamMemberAdmin(RosterEditMixin, admin.ModelAdmin):
 class TargetInline(admin.StackedInline):
     model = OrientationTarget
     form = TargetForm
-    fields = ["target_research_share", "tolerance"]
+    fields = ["target_research_share", "tolerance", "trajectory"]
     extra = 0
     max_num = 1
     verbose_name = "research share target"
@@ -272,6 +272,10 @@ class TeamAdmin(RosterEditMixin, admin.ModelAdmin):
                 actor=actor_for(request.user),
                 target_share=target_form.cleaned_data["target_research_share"],
                 tolerance=target_form.cleaned_data["tolerance"],
+                schedule=[
+                    (p["on"], p["share"], p["tolerance"])
+                    for p in target_form.cleaned_data["trajectory"]
+                ],
             )
             if target_form.instance.pk:
                 formset.changed_objects.append((target, target_form.changed_data))
@@ -291,6 +295,9 @@ class OrientationTargetAdmin(RosterEditMixin, admin.ModelAdmin):
             actor=actor_for(request.user),
             target_share=form.cleaned_data["target_research_share"],
             tolerance=form.cleaned_data["tolerance"],
+            schedule=[
+                (p["on"], p["share"], p["tolerance"]) for p in form.cleaned_data["trajectory"]
+            ],
         )
         obj.pk = target.pk
 

@@ -9,7 +9,7 @@ from mlteam.kernel.errors import DomainError
 from mlteam.roster import services
 from mlteam.roster.membership import embedding_refusal
 from mlteam.roster.models import MLTeamMember, OrientationTarget, Team
-from mlteam.roster.team_services import share_parse
+from mlteam.roster.team_services import schedule_parse, share_parse
 
 MEMBER_FIELDS = ["role", "orientation", "team", "embedded_in"]
 FIELD_OF_CODE = {"embedded_in_own_team": "embedded_in", "unknown_orientation": "orientation"}
@@ -107,9 +107,34 @@ class TeamForm(forms.ModelForm):
 class TargetForm(forms.ModelForm):
     """A share between 0 and 1, e.g. 0.35 for 35 % research."""
 
+    trajectory = forms.CharField(
+        label="Maturity trajectory",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "2026-12-01 0.5 0.1\n2027-12-01 0.35 0.1"}
+        ),
+        help_text="Optional: one point per line, 'YYYY-MM-DD share tolerance'. The band moves "
+        "linearly between the dates (the base target applies before the first); empty: none.",
+    )
+
     class Meta:
         model = OrientationTarget
         fields = ["team", "target_research_share", "tolerance"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.schedule:
+            self.initial["trajectory"] = "\n".join(
+                f"{p['on']} {p['share']} {p['tolerance']}" for p in self.instance.schedule
+            )
+
+    def clean_trajectory(self):
+        """The trajectory as points for ``orientation_target_set`` (``[]``: none)."""
+        lines = [line.split() for line in self.cleaned_data["trajectory"].splitlines()]
+        try:
+            return schedule_parse([tuple(parts) for parts in lines if parts])
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
 
     def _share(self, name: str, what: str):
         try:

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from mlteam.cli import cards, output, promotions, webhooks
+from mlteam.cli import cards, checks, output, promotions, webhooks
 from mlteam.cli.base import Settings, json_option, pass_settings
 from mlteam.cli.client import ClientErrors
 
@@ -231,6 +231,7 @@ cli.add_command(promotions.promote)
 cli.add_command(promotions.promotions)
 cli.add_command(cards.card)
 cli.add_command(webhooks.webhooks)
+cli.add_command(checks.checks)
 
 
 def main() -> None:  # pragma: no cover - the console script calls ``cli`` directly

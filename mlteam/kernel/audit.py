@@ -1,5 +1,8 @@
 """Writing the append-only audit trail. Callers are services, inside their transaction."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +12,19 @@ from mlteam.kernel import events
 from mlteam.kernel.actors import SYSTEM, actor_user
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.models import AuditEvent
+
+_CONTEXT: ContextVar[tuple] = ContextVar("audit_context", default=())
+
+
+@contextmanager
+def audit_context(**details: Any) -> Iterator[None]:
+    """Add ``details`` to every audit event recorded inside the block, e.g. the id of the
+    rebalancing plan whose application caused them, without each service knowing about plans."""
+    token = _CONTEXT.set((*_CONTEXT.get(), *details.items()))
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
 
 
 def audit_record(
@@ -39,7 +55,7 @@ def audit_record(
         summary=summary[:300],
         from_state=from_state,
         to_state=to_state,
-        details=details,
+        details={**details, **dict(_CONTEXT.get())},
         model=model,
         artifact=artifact,
         promotion=promotion,

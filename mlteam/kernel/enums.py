@@ -40,3 +40,5 @@ class AuditAction(models.TextChoices):
     MEMBER_EMBEDDED = "roster.embedded", "Embedding changed"
     TARGET_SET = "roster.target_set", "Orientation target set"
     TEAM_CHANGED = "roster.team_changed", "Team changed"
+    PLAN_CHANGED = "roster.plan", "Rebalancing plan saved, applied or discarded"
+    HIRE_PLANNED = "roster.hire_planned", "Hire planned"

@@ -329,3 +329,27 @@ class StageTransition(models.Model):
         if self.superseded_by_id is not None:
             return f"superseded by v{self.superseded_by.version}"
         return f"request #{self.request_id}" if self.request_id is not None else ""
+
+
+class CheckSnapshot(models.Model):
+    """How many organisation-check findings of one code there were on one day (the trend on
+    /checks/). Written by ``manage.py checks_snapshot``, once a day."""
+
+    day = models.DateField()
+    code = models.CharField(max_length=40)
+    high = models.PositiveIntegerField(default=0)
+    medium = models.PositiveIntegerField(default=0)
+    low = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "code"], name="check_snapshot_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.code}: {self.total}"
+
+    @property
+    def total(self) -> int:
+        return self.high + self.medium + self.low

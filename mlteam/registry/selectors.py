@@ -356,3 +356,30 @@ def gate_owner_coverage() -> list[GateCoverage]:
         GateCoverage(p, counts.get(p.responsible_role_id, 0), singles.get(p.responsible_role_id))
         for p in protocols
     ]
+
+
+@dataclass(frozen=True)
+class PlannedCoverage:
+    protocol: HandoffProtocol
+    now: int
+    planned: int
+
+    @property
+    def level(self) -> str:
+        return "none" if self.planned == 0 else "single" if self.planned == 1 else "ok"
+
+
+def gate_owner_coverage_planned(
+    holders_now: dict[int, int], holders_planned: dict[int, int]
+) -> list[PlannedCoverage]:
+    """Gate-owner coverage before and after a rebalancing plan, from role holder counts the
+    planner simulated (``{role id: people}``). One query."""
+    protocols = HandoffProtocol.objects.filter(active=True).select_related("responsible_role")
+    return [
+        PlannedCoverage(
+            p,
+            holders_now.get(p.responsible_role_id, 0),
+            holders_planned.get(p.responsible_role_id, 0),
+        )
+        for p in protocols
+    ]

@@ -142,6 +142,20 @@ def ratio_chart(rows: list[RatioRow], overall: RatioRow | None = None) -> RatioC
     labelled = ([(overall, "All (each person once)")] if overall is not None else []) + [
         (row, row.team.name) for row in rows
     ]
+    return labelled_chart(labelled)
+
+
+def compare_chart(pairs: list[tuple[RatioRow, RatioRow]], overall=None) -> RatioChart:
+    """The planner's chart: for each team its bar now and, right below, its bar after the plan
+    (``pairs`` of (now, planned) rows; ``overall`` the same pair for the organisation)."""
+    labelled = []
+    for now, planned in ([overall] if overall else []) + pairs:
+        name = now.team.name if now.team is not None else "All"
+        labelled += [(now, f"{_short(name, 19)} · now"), (planned, f"{_short(name, 15)} · planned")]
+    return labelled_chart(labelled)
+
+
+def labelled_chart(labelled: list[tuple[RatioRow, str]]) -> RatioChart:
     bars = [_bar(row, TOP + i * ROW_H, label) for i, (row, label) in enumerate(labelled)]
     ticks = [(BAR_X + t * BAR_W, f"{t:.0%}") for t in TICKS]
     return RatioChart(
@@ -167,6 +181,8 @@ class Panel:
     summary: str
     outside: bool
     gridlines: list[tuple[float, str]] = field(default_factory=list)
+    trajectory: list[str] = field(default_factory=list)  # the target's aim over time (dashed)
+    trajectory_label: str = ""  # where the trajectory goes next, e.g. "35% by 01 Dec 2027"
 
 
 @dataclass
@@ -250,7 +266,26 @@ def _panel(series: Series, overall: Series, title: str, start: datetime) -> Pane
         summary=summary,
         outside=latest.outside_target,
         gridlines=[(PLOT_Y + (1 - t) * PLOT_H, f"{t:.0%}") for t in (0, 0.5, 1)],
+        trajectory=_trajectory(series),
+        trajectory_label=_trajectory_label(series),
     )
+
+
+def _trajectory(series: Series) -> list[str]:
+    """The aim of the target band at each point (its middle), drawn only for teams whose target
+    moves (a maturity trajectory or a changed target)."""
+    aims = [None if band is None else (band[0] + band[1]) / 2 for band in series.bands]
+    if len({a for a in aims if a is not None}) < 2:
+        return []
+    return _polylines(aims)
+
+
+def _trajectory_label(series: Series) -> str:
+    target = getattr(series.team, "orientation_target", None) if series.team else None
+    if target is None or not target.schedule:
+        return ""
+    last = target.schedule[-1]
+    return f"trajectory: {float(last['share']):.0%} research by {last['on']}"
 
 
 def history_chart(history: RatioHistory) -> HistoryChart:

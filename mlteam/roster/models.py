@@ -6,10 +6,14 @@ Every roster change closes one ``RosterPeriod`` and opens the next, so the ratio
 exactly for any past moment.
 """
 
+from datetime import date, datetime
+from itertools import pairwise
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from mlteam.roster.enums import InteractionMode, Orientation, TeamKind
 
@@ -151,6 +155,9 @@ class OrientationTarget(models.Model):
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="orientation_target")
     target_research_share = models.DecimalField(max_digits=4, decimal_places=3)
     tolerance = models.DecimalField(max_digits=4, decimal_places=3, default=0.1)
+    # A maturity trajectory: dated points the band moves through (see ``schedule_point``);
+    # written only by ``orientation_target_set``. Empty: the target holds as it is.
+    schedule = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -176,6 +183,36 @@ class OrientationTarget(models.Model):
     def high(self) -> float:
         return min(1.0, float(self.target_research_share + self.tolerance))
 
+    def band_at(self, moment: date | datetime | None = None) -> tuple[float, float, float]:
+        """``(low, high, aim)`` at ``moment`` (default today), following the trajectory if any."""
+        day = moment.date() if isinstance(moment, datetime) else moment
+        share, tolerance = schedule_point(
+            self.schedule, day, float(self.target_research_share), float(self.tolerance)
+        )
+        return max(0.0, share - tolerance), min(1.0, share + tolerance), share
+
+
+def schedule_point(schedule: list, day: date | None, share: float, tolerance: float):
+    """The (share, tolerance) a maturity trajectory gives for ``day``.
+
+    ``schedule`` is a list of ``{"on": "YYYY-MM-DD", "share": .., "tolerance": ..}`` sorted by
+    date. Before its first point the base target applies; between two points the band is
+    interpolated linearly; after the last point the last one holds.
+    """
+    if not schedule:
+        return share, tolerance
+    day = day or timezone.localdate()
+    points = [
+        (date.fromisoformat(p["on"]), float(p["share"]), float(p["tolerance"])) for p in schedule
+    ]
+    if day < points[0][0]:
+        return share, tolerance
+    for (d0, s0, t0), (d1, s1, t1) in pairwise(points):
+        if d0 <= day <= d1:
+            f = (day - d0).days / max(1, (d1 - d0).days)
+            return s0 + f * (s1 - s0), t0 + f * (t1 - t0)
+    return points[-1][1], points[-1][2]
+
 
 class OrientationTargetChange(models.Model):
     """One change of a team's target band, written with it by ``orientation_target_set`` /
@@ -188,6 +225,8 @@ class OrientationTargetChange(models.Model):
     )
     tolerance = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
     removed = models.BooleanField(default=False)
+    # The maturity trajectory in force from ``at`` (see ``schedule_point``); [] for none.
+    schedule = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["team", "at", "id"]
@@ -216,11 +255,12 @@ class OrientationTargetChange(models.Model):
         return f"{self.team}: {self.target_research_share:.0%} ± {self.tolerance:.0%} from {self.at:%Y-%m-%d}"
 
 
-def target_band(share, tolerance, removed: bool) -> tuple[float, float] | None:
-    """A recorded change's band (low, high), clipped to 0–1; None for a removal."""
+def target_band(share, tolerance, removed: bool, schedule=(), day=None):
+    """A recorded change's band (low, high) on ``day`` (its trajectory, if any, moves it),
+    clipped to 0–1; None for a removal."""
     if removed:
         return None
-    share, tolerance = float(share), float(tolerance)
+    share, tolerance = schedule_point(list(schedule or []), day, float(share), float(tolerance))
     return max(0.0, share - tolerance), min(1.0, share + tolerance)
 
 
@@ -266,3 +306,46 @@ class ModelConsumer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} uses {self.model}"
+
+
+class RosterPlan(models.Model):
+    """A rebalancing plan an ML lead drafts before changing anyone: a list of changes, the state
+    of every person it touches when drafted (so an overtaken plan is refused), and its fate.
+
+    ``changes`` items: ``{"kind": move|embed|orientation|role|leave|hire, ...}``; written only by
+    ``mlteam.roster.planning``.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        APPLIED = "applied", "Applied"
+        DISCARDED = "discarded", "Discarded"
+
+    name = models.CharField(max_length=160)
+    note = models.TextField(blank=True)
+    state = models.CharField(
+        max_length=12, choices=State.choices, default=State.DRAFT, editable=False, db_index=True
+    )
+    changes = models.JSONField(default=list, blank=True)
+    basis = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "applied", "discarded"]),
+                name="roster_plan_state_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("roster:plan", kwargs={"pk": self.pk})

@@ -65,14 +65,18 @@ class RatioRow:
         return "below" if self.research_share < self.target_low else "above"
 
 
-def make_row(team: Team | None, counts: dict, embedded: dict | None = None) -> RatioRow:
+def make_row(
+    team: Team | None, counts: dict, embedded: dict | None = None, at: datetime | None = None
+) -> RatioRow:
+    """The counts of ``team`` against its band at ``at`` (today by default; a maturity
+    trajectory moves the band between its dates)."""
     research, production = counts.get(RESEARCH, 0), counts.get(PRODUCTION, 0)
     total = research + production
     share = research / total if total else None
     target = getattr(team, "orientation_target", None) if team is not None else None
     low = high = target_share = None
     if target is not None:
-        low, high, target_share = target.low, target.high, float(target.target_research_share)
+        low, high, target_share = target.band_at(at)
     outside = (
         share is not None and low is not None and not low - _EPSILON <= share <= high + _EPSILON
     )
@@ -116,12 +120,12 @@ def _grouped(rows: Iterable[tuple[int, str, int]]) -> dict[int, dict[str, int]]:
     return counts
 
 
-def _team_rows(teams: list[Team], primary: dict, embedded: dict) -> list[RatioRow]:
+def _team_rows(teams: list[Team], primary: dict, embedded: dict, at=None) -> list[RatioRow]:
     rows = []
     for team in teams:
         own, guests = primary.get(team.pk, {}), embedded.get(team.pk, {})
         both = {o: own.get(o, 0) + guests.get(o, 0) for o in (RESEARCH, PRODUCTION)}
-        rows.append(make_row(team, both, guests))
+        rows.append(make_row(team, both, guests, at))
     return rows
 
 
@@ -144,7 +148,7 @@ def ratio_by_team(*, at: datetime | None = None, teams=None) -> list[RatioRow]:
     team_list = _teams(teams)
     ids = None if teams is None else [team.pk for team in team_list]
     primary, embedded = _counts_by_team(periods_at(at), ids)
-    return _team_rows(team_list, primary, embedded)
+    return _team_rows(team_list, primary, embedded, at)
 
 
 def ratio_overall(*, at: datetime | None = None) -> RatioRow:
@@ -234,23 +238,24 @@ def target_bands(points: list[datetime], teams: list[Team]) -> dict[int, list]:
     rows = OrientationTargetChange.objects.filter(team__in=teams, at__lte=points[-1]).order_by(
         "at", "id"
     )
-    for team_id, at, share, tolerance, removed in rows.values_list(
-        "team_id", "at", "target_research_share", "tolerance", "removed"
+    for team_id, at, share, tolerance, removed, schedule in rows.values_list(
+        "team_id", "at", "target_research_share", "tolerance", "removed", "schedule"
     ):
-        changes[team_id].append((at, target_band(share, tolerance, removed)))
+        changes[team_id].append((at, (share, tolerance, removed, schedule)))
     bands = {}
     for team in teams:
         target = getattr(team, "orientation_target", None)
         if not changes[team.pk]:
-            band = (target.low, target.high) if target is not None else None
-            bands[team.pk] = [band] * len(points)
+            bands[team.pk] = [target.band_at(p)[:2] if target else None for p in points]
             continue
         line, current, pending = [], None, iter(changes[team.pk])
         upcoming = next(pending, None)
         for point in points:
             while upcoming is not None and upcoming[0] <= point:
                 current, upcoming = upcoming[1], next(pending, None)
-            line.append(current)
+            line.append(
+                None if current is None else target_band(*current, day=timezone.localdate(point))
+            )
         bands[team.pk] = line
     return bands
 

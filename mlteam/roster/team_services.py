@@ -4,8 +4,9 @@ Each writes its AuditEvent (``roster.team_changed`` / ``roster.target_set``) in 
 transaction and refuses bad input with a domain error before changing anything.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 
 from django.db import transaction
 from django.utils.text import slugify
@@ -145,17 +146,23 @@ def orientation_target_set(
     target_share,
     actor: Actor,
     tolerance=Decimal("0.1"),
+    schedule=None,
     at: datetime | None = None,
 ) -> OrientationTarget:
-    """Set the research share ``team`` aims for and the tolerance that still counts as on target.
+    """Set the research share ``team`` aims for and the tolerance that still counts as on target,
+    optionally with a maturity trajectory: ``schedule`` is a list of ``(date, share, tolerance)``
+    points the band moves through (interpolated between dates; ``[]`` clears it, ``None`` keeps
+    the current one).
 
-    Side effects: creates or updates the OrientationTarget, records the band from ``at`` on
-    (OrientationTargetChange), AuditEvent ``roster.target_set``.
-    Shares outside 0 to 1 (or not numbers) are refused and nothing changes.
+    Side effects: creates or updates the OrientationTarget, records the band and its trajectory
+    from ``at`` on (OrientationTargetChange), AuditEvent ``roster.target_set`` (its details carry
+    the trajectory too). Shares outside 0 to 1 (or not numbers) and schedules whose dates do not
+    increase are refused and nothing changes.
     """
     require_roster_editor(actor, "set staffing targets")
     share = share_parse(target_share, "target research share")
     tolerance = share_parse(tolerance, "tolerance")
+    points = None if schedule is None else schedule_parse(schedule)
     at = resolve_at(at)
     with transaction.atomic():
         target = OrientationTarget.objects.select_for_update().filter(team=team).first()
@@ -163,9 +170,15 @@ def orientation_target_set(
         if target is None:
             target = OrientationTarget(team=team)
         target.target_research_share, target.tolerance = share, tolerance
+        if points is not None:
+            target.schedule = points
         target.save()
         OrientationTargetChange.objects.create(
-            team=team, at=at, target_research_share=share, tolerance=tolerance
+            team=team,
+            at=at,
+            target_research_share=share,
+            tolerance=tolerance,
+            schedule=target.schedule,
         )
         audit_record(
             action=AuditAction.TARGET_SET,
@@ -175,9 +188,41 @@ def orientation_target_set(
             team=team,
             from_state=before,
             to_state=_band(target),
-            details={"target_research_share": str(share), "tolerance": str(tolerance)},
+            details={
+                "target_research_share": str(share),
+                "tolerance": str(tolerance),
+                "schedule": target.schedule,
+            },
         )
     return target
+
+
+def schedule_parse(points) -> list[dict]:
+    """``[(date or "YYYY-MM-DD", share, tolerance), …]`` → the stored trajectory, or InvalidInput."""
+    parsed = []
+    for point in points:
+        try:
+            day, share, tolerance = point
+            day = day if isinstance(day, date) else date.fromisoformat(str(day).strip())
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                "invalid_schedule",
+                "Each trajectory point needs a date (YYYY-MM-DD), a research share and a "
+                f"tolerance; got {point!r}.",
+            ) from None
+        parsed.append(
+            {
+                "on": day.isoformat(),
+                "share": str(share_parse(share, "trajectory share")),
+                "tolerance": str(share_parse(tolerance, "trajectory tolerance")),
+            }
+        )
+    days = [p["on"] for p in parsed]
+    if any(a >= b for a, b in pairwise(days)):
+        raise InvalidInput(
+            "schedule_not_increasing", "Trajectory dates must increase, one point per date."
+        )
+    return parsed
 
 
 def orientation_target_remove(*, team: Team, actor: Actor, at: datetime | None = None):

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("Teams", "roster:teams"),
     ("Roster", "roster:ratio"),
     ("Topology", "roster:topology"),
+    ("Checks", "checks:checks"),
 ]
 
 

@@ -4,6 +4,7 @@ from django.db.models import Count
 
 from mlteam.kernel.enums import Stage
 from mlteam.kernel.models import AuditEvent
+from mlteam.registry.checks import organisation_checks, severity_counts
 from mlteam.registry.enums import PromotionState
 from mlteam.registry.models import ModelArtifact
 from mlteam.registry.selectors import (
@@ -36,8 +37,11 @@ def dashboard_context(user) -> dict:
     others = (
         pending_promotions().exclude(pk__in=waiting.values("pk")).exclude(pk__in=mine.values("pk"))
     )
+    findings = organisation_checks()
     return {
         "member": member,
+        "check_counts": severity_counts(findings),
+        "check_findings": [f for f in findings if f.severity == "high"][:5],
         "stage_counts": stage_counts(),
         "pending": others[:LIST_LIMIT],
         "pending_count": others.count(),

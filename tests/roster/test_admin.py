@@ -345,6 +345,23 @@ class TestTeamAdmin:
         team.refresh_from_db()
         assert team.mission != "New mission"
 
+    def test_target_admin_sets_a_maturity_trajectory(self, admin_client, team):
+        url = reverse("admin:roster_orientationtarget_add")
+        data = {"team": team.pk, "target_research_share": "0.5", "tolerance": "0.1"}
+        bad = admin_client.post(
+            url, data | {"trajectory": "2027-01-01 0.5 0.1\n2026-01-01 0.4 0.1"}
+        )
+        assert bad.status_code == 200 and "must increase" in bad.content.decode()
+        assert not OrientationTarget.objects.filter(team=team).exists()
+        trajectory = "2026-01-01 0.5 0.1\n2027-01-01 0.35 0.1"
+        assert admin_client.post(url, data | {"trajectory": trajectory}).status_code == 302
+        target = OrientationTarget.objects.get(team=team)
+        assert [p["share"] for p in target.schedule] == ["0.500", "0.350"]
+        event = AuditEvent.objects.filter(action=AuditAction.TARGET_SET, team=team).get()
+        assert event.details["schedule"] == target.schedule
+        page = admin_client.get(reverse("admin:roster_orientationtarget_change", args=[target.pk]))
+        assert "2027-01-01 0.350 0.100" in page.content.decode()
+
     def test_target_admin_uses_the_service(self, admin_client, team):
         response = admin_client.post(
             reverse("admin:roster_orientationtarget_add"),

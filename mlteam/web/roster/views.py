@@ -11,6 +11,7 @@ from django_tables2 import RequestConfig
 from mlteam.kernel.htmx import render_page
 from mlteam.registry import selectors as registry_selectors
 from mlteam.registry import teams as team_reads
+from mlteam.registry.checks import organisation_checks, severity_counts
 from mlteam.roster import charts, selectors
 from mlteam.roster import topology as topology_layout
 from mlteam.roster.models import Team
@@ -43,6 +44,7 @@ def ratio(request):
     form = KindForm(request.GET or None)
     kind = form.cleaned_data["kind"] if form.is_valid() else ""
     context = {"form": form, "kind": kind, "can_edit": can_edit_roster(request.user)}
+    context["check_counts"] = severity_counts(organisation_checks())
     return render(request, "roster/ratio.html", context | _ratio_context(kind))
 
 
@@ -69,6 +71,13 @@ def team_detail(request, slug: str):
         "team": team,
         "ratio_chart": charts.ratio_chart([page.ratio]),
         "can_edit": can_edit_roster(request.user),
+    }
+    findings = organisation_checks(team=team.slug)
+    context |= {
+        "check_counts": severity_counts(findings),
+        "check_findings": findings[:5],
+        "check_team": team.slug,
+        "check_team_name": team.name,
     }
     return render(request, "roster/team_detail.html", context)
 

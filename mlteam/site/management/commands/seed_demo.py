@@ -11,6 +11,7 @@ from django.utils import timezone
 from mlteam.kernel import events
 from mlteam.roster.models import Team
 from mlteam.site.demo.organisation import DEMO_PASSWORD, build_organisation
+from mlteam.site.demo.practices import break_practices
 from mlteam.site.demo.registry import Replay
 from mlteam.site.demo.scale import seed_scale
 
@@ -51,7 +52,9 @@ class Command(BaseCommand):
             # A year of replayed history is not news: nobody is emailed or notified about it.
             with transaction.atomic(), events.unpublished():
                 org = build_organisation(rng, now)
-                Replay(org, rng, now).run()
+                replay = Replay(org, rng, now)
+                replay.run()
+                break_practices(replay)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Demo organisation created in {time.monotonic() - started:.1f}s."
