@@ -1,11 +1,15 @@
-# Two commands for a fresh machine: `make run` (demo on SQLite) and `make test`.
+# Two commands for a fresh machine: `make run` (demo on SQLite) and `make test`;
+# `make serve` runs it in production (gunicorn), `make bench` measures it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run worker test install lint format migrate seed check-deploy clean
+.PHONY: run serve bench worker test install lint format migrate seed check-deploy clean
+
+# The demo and the tests run with DEBUG on; everything else (serve) is production by default.
+run seed: export DEBUG = true
 
 # Re-install only when the declared dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -31,6 +35,20 @@ run: install
 worker: install
 	$(BIN)/python manage.py db_worker
 
+# Production: needs SECRET_KEY (and ALLOWED_HOSTS, DATABASE_URL); refuses to start without a key.
+serve: install
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py migrate --noinput
+	HOST=$(HOST) PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py
+
+# 2,000 models × 5 versions on PostgreSQL, gunicorn with 2 workers, wrk at concurrency 8.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mlteam_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/0
+BENCH_PORT ?= 8099
+bench: install
+	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench \
+		--port $(BENCH_PORT) --redis-url $(BENCH_REDIS_URL) $(BENCH_ARGS)
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
@@ -38,8 +56,9 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 # SQLite by default; PostgreSQL when DATABASE_URL=postgres://... is set.
+# tests/settings.py turns DEBUG on for the test run (pytest's DJANGO_SETTINGS_MODULE).
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	DEBUG=true $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

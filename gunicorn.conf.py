@@ -1,0 +1,53 @@
+"""gunicorn settings for `make serve` (read from the environment, like mlteam/settings.py).
+
+HOST, PORT            where to listen (127.0.0.1:8000)
+WEB_CONCURRENCY       worker processes (2)
+GUNICORN_THREADS      threads per worker (1: sync workers, one persistent DB connection each)
+GUNICORN_TIMEOUT      seconds before a stuck worker is restarted (30)
+GUNICORN_ACCESS_LOG   gunicorn's own access log file, e.g. "-" (off: mlteam writes one JSON
+                      line per request to stdout itself, with request id, user and duration)
+"""
+
+import os
+
+import gunicorn.http.wsgi
+
+wsgi_app = "mlteam.wsgi:application"
+bind = [f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"]
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then, so a slow leak cannot grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Load the app before forking: workers share its memory and a broken configuration (say, no
+# SECRET_KEY) stops the server at once with its message instead of looping on worker boots.
+preload_app = True
+# Request line and headers are bounded; bodies are bounded by MAX_REQUEST_BYTES in Django.
+limit_request_line = 8190
+limit_request_fields = 100
+# Only a proxy we run may claim X-Forwarded-*: trusted from these addresses (comma-separated).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+# No "Server:" header: nothing tells a scanner which server (and version) answers.
+_default_headers = gunicorn.http.wsgi.Response.default_headers
+
+
+def _headers_without_server(self):
+    return [line for line in _default_headers(self) if not line.startswith("Server:")]
+
+
+gunicorn.http.wsgi.Response.default_headers = _headers_without_server
+
+
+def post_fork(server, worker):
+    # preload_app imported Django in the master: connections opened there must not be shared.
+    from django.db import connections
+
+    connections.close_all()
