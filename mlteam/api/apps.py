@@ -8,4 +8,6 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         # Registers the OpenAPI description of the token authentication with drf-spectacular.
-        from mlteam.api import authentication  # noqa: F401
+        from mlteam.api import authentication, token_cache  # noqa: F401
+
+        token_cache.connect()

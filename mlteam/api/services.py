@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from mlteam.api import token_cache
 from mlteam.api.models import ApiToken
 from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
 
@@ -67,6 +68,7 @@ def token_revoke(*, token: ApiToken, actor: User, at: datetime | None = None) ->
         )
     token.revoked_at = at or timezone.now()
     token.save(update_fields=["revoked_at"])
+    token_cache.forget([token.digest])
     return token
 
 
@@ -75,13 +77,18 @@ def token_find(raw: str) -> ApiToken | None:
     parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or len(parts[1]) > 16:
         return None
+    digest = token_digest(raw)
+    cached = token_cache.get(digest)
+    if cached is not None:
+        return cached  # stored under its digest: it matched when it was cached
     token = (
         ApiToken.objects.select_related("user__member__role", "user__member__team")
         .filter(prefix=parts[1])
         .first()
     )
-    if token is None or not hmac.compare_digest(token.digest, token_digest(raw)):
+    if token is None or not hmac.compare_digest(token.digest, digest):
         return None
+    token_cache.put(digest, token)
     return token
 
 
@@ -90,3 +97,4 @@ def token_touch(token: ApiToken, at: datetime | None = None) -> None:
     if token.last_used_at is None or at - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=at)
         token.last_used_at = at
+        token_cache.put(token.digest, token)
