@@ -17,3 +17,10 @@ urlpatterns = [
     # /api/v1/ (REST), /api/schema/ (OpenAPI), /api/docs/ (Swagger UI), /account/tokens/
     path("", include("mlteam.api.urls")),
 ]
+
+# Our error pages (with navigation) and, under /api/, the API's JSON shape; 500 and 503 never
+# show a stack trace or a setting.
+handler400 = "mlteam.kernel.faults.bad_request"
+handler403 = "mlteam.kernel.faults.permission_denied"
+handler404 = "mlteam.kernel.faults.page_not_found"
+handler500 = "mlteam.kernel.faults.server_error"

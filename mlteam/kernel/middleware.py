@@ -1,9 +1,17 @@
-"""Cross-cutting request handling: login everywhere, HTMX-aware redirects, CSP header."""
+"""Cross-cutting request handling: the request id and log line, the fault barrier, login
+everywhere, HTMX-aware redirects, CSP header."""
+
+import time
+import uuid
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
+
+from mlteam.kernel.faults import error_response, is_database_down, log, payload_too_large
+from mlteam.kernel.logs import REQUEST_ID, VALID_ID, request_log, signed_in_user
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -55,3 +63,68 @@ class ContentSecurityPolicyMiddleware:
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response
+
+
+class RequestLogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if VALID_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        reset = REQUEST_ID.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            request_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "user": signed_in_user(request),
+                },
+            )
+            return response
+        finally:
+            REQUEST_ID.reset(reset)
+
+
+class FaultBarrierMiddleware:
+    """First in line: refuses what no view should see, turns a lost database into 503.
+
+    - a body declared larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``MAX_REQUEST_BYTES``): 413
+      before anything reads it;
+    - a NUL character in the path (no URL has one; PostgreSQL cannot compare it): 404, and in the
+      query string: 400;
+    - ``OperationalError``/``InterfaceError`` from any layer below: 503 with ``Retry-After``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            too_big = int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        except ValueError:
+            return error_response(request, 400, "Content-Length is not a number.")
+        if too_big:
+            return payload_too_large(request)
+        if "\x00" in request.path:
+            return error_response(request, 404)
+        if "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+            return error_response(request, 400, "The query string contains a NUL character.")
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_database_down(exception):
+            log.error("database unavailable: %s", exception)
+            return error_response(request, 503, with_context=False)
+        return None

@@ -4,11 +4,15 @@ README.md. Writes go through the cards services, which allow the owning team and
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from mlteam.api.parsers import MarkdownParser, PlainTextParser, QueryFormatIsOurs
+from mlteam.api.parsers import (
+    BoundedJSONParser,
+    MarkdownParser,
+    PlainTextParser,
+    QueryFormatIsOurs,
+)
 from mlteam.api.renderers import MarkdownRenderer
 from mlteam.api.serializers.cards import (
     CardImportResultSerializer,
@@ -38,7 +42,7 @@ def card_of(name: str, version: int) -> ModelCard:
 
 class CardView(generics.GenericAPIView):
     serializer_class = CardSerializer
-    parser_classes = [JSONParser, MarkdownParser, PlainTextParser]
+    parser_classes = [BoundedJSONParser, MarkdownParser, PlainTextParser]
     # JSON first: ``Accept: */*`` (or none) gets JSON; ``Accept: text/markdown`` gets Markdown.
     renderer_classes = [JSONRenderer, MarkdownRenderer]
     content_negotiation_class = QueryFormatIsOurs
@@ -47,7 +51,7 @@ class CardView(generics.GenericAPIView):
         """PATCH edits sections given as a JSON object; only PUT/POST import a README.md."""
         request = getattr(self, "request", None)
         if request is not None and request.method == "PATCH":
-            return [JSONParser()]
+            return [BoundedJSONParser()]
         return super().get_parsers()
 
     def finalize_response(self, request, response, *args, **kwargs):
