@@ -31,6 +31,8 @@ preload_app = True
 # Request line and headers are bounded; bodies are bounded by MAX_REQUEST_BYTES in Django.
 limit_request_line = 8190
 limit_request_fields = 100
+# No control socket (gunicorn ≥ 25): its default path is one per user, shared by every server.
+control_socket_disable = True
 # Only a proxy we run may claim X-Forwarded-*: trusted from these addresses (comma-separated).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 

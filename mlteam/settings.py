@@ -301,7 +301,8 @@ LOGGING = {
             "level": "INFO" if env_bool("REQUEST_LOG", True) else "WARNING",
             "propagate": False,
         },
-        # Django's own error lines (500s with their traceback) go to the root handler above.
+        # 4xx are in the request line already; 5xx keep Django's line with the traceback.
+        "django.request": {"level": "ERROR"},
     },
 }
 

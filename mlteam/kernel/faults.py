@@ -1,4 +1,6 @@
-"""Answers under faults (the middleware is FaultBarrierMiddleware in kernel.middleware): the API always in its JSON shape, pages with our own error pages.
+"""Answers under faults: the API always in its JSON shape, pages with our own error pages.
+
+``FaultBarrierMiddleware`` (kernel.middleware) and the ``handler400/403/404/500`` below use them.
 
 Nothing here shows a stack trace or a setting. With the database unreachable (an
 ``OperationalError`` or ``InterfaceError`` escaping a view or a middleware) the answer is 503 with

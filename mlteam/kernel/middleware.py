@@ -73,27 +73,26 @@ class RequestLogMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if VALID_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        reset = REQUEST_ID.set(request_id)
+        # Left set after the response: Django logs a failed request's error after every
+        # middleware returned, and that line must carry the id too (the next request resets it).
+        REQUEST_ID.set(request_id)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            response["X-Request-ID"] = request_id
-            request_log.info(
-                "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "user": signed_in_user(request),
-                },
-            )
-            return response
-        finally:
-            REQUEST_ID.reset(reset)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        request_log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "user": signed_in_user(request),
+            },
+        )
+        return response
 
 
 class FaultBarrierMiddleware:

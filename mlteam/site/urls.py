@@ -6,6 +6,7 @@ from mlteam.site import views
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("health/", views.health, name="health"),
+    path("ready/", views.ready, name="ready"),
     path("favicon.ico", views.favicon, name="favicon"),
     path(
         "accounts/login/",

@@ -8,7 +8,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"/accounts/login/", "/health/", "/favicon.ico", "/accounts/logout/", "/admin/login/"}
+PUBLIC = {
+    "/accounts/login/",
+    "/health/",
+    "/ready/",
+    "/favicon.ico",
+    "/accounts/logout/",
+    "/admin/login/",
+}
 LOGIN_PAGES = ("/accounts/login/?next=", "/admin/login/?next=")
 SAMPLE_VALUES = {
     "int": "1",
