@@ -42,6 +42,13 @@ TITLES = {
     503: "Temporarily unavailable",
 }
 
+PLAIN_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>{title} · mlteam</title>"
+    "<h1>{title} ({status})</h1><p>{detail}</p><p><a href=/>Dashboard</a> · "
+    "<a href=/models/>Models</a> · <a href=/promotions/>Promotions</a></p>"
+    "<p>Reference: {request_id}</p></html>"
+)
+
 
 def wants_json(request) -> bool:
     return request.path.startswith(API_PREFIXES)
@@ -63,9 +70,13 @@ def error_response(request, status: int, detail: str | None = None, *, with_cont
             "detail": detail,
             "request_id": getattr(request, "request_id", ""),
         }
-        template = loader.get_template("errors/error.html")
-        # 500/503: no request context — its processors may need the database that failed.
-        body = template.render(context, request if with_context else None)
+        try:
+            template = loader.get_template("errors/error.html")
+            # 500/503: no request context — its processors may need the database that failed.
+            body = template.render(context, request if with_context else None)
+        except Exception:  # e.g. static files never collected: still no traceback
+            log.exception("the error page could not be rendered")
+            body = PLAIN_PAGE.format(**context)
         response = HttpResponse(body, status=status)
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
