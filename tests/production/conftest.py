@@ -126,7 +126,22 @@ def database_url_of(connection) -> str:
     return f"postgres://{user}{password}@{d.get('HOST') or '127.0.0.1'}:{d.get('PORT') or 5432}/{d['NAME']}"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def start_module_server(collected_var):
+    """Like start_server, for servers shared by a module's tests (starting one takes seconds)."""
+    servers = []
+
+    def start(**env) -> Server:
+        server = Server(production_env(MLTEAM_VAR_DIR=str(collected_var), **env))
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
 def redis_url() -> str:
     import redis
 
