@@ -80,12 +80,22 @@ class ModelFilter(filters.FilterSet):
     q = filters.CharFilter(
         method="search", help_text="Text in the name, task or description (any case)."
     )
+    name_prefix = filters.CharFilter(
+        method="with_prefix",
+        help_text="Names that start with this (case-insensitive; names are lowercase). "
+        "Index-backed on PostgreSQL, unlike `q`.",
+    )
     stage = filters.ChoiceFilter(
         choices=Stage.choices, method="with_stage", help_text="Has a version in this stage."
     )
 
     def search(self, queryset, name, value):
         return registry_selectors.models_matching(queryset, value)
+
+    def with_prefix(self, queryset, name, value):
+        # LIKE 'prefix%' on the name's pattern-ops index (PostgreSQL builds one for the unique
+        # name: varchar_pattern_ops, the varchar twin of text_pattern_ops).
+        return queryset.filter(name__startswith=value.lower())
 
     def with_stage(self, queryset, name, value):
         return registry_selectors.models_with_stage(queryset, value)

@@ -169,3 +169,35 @@ def test_production_at_a_moment_comes_from_history(world, as_user):
     bad = api.get("/api/v1/models/ranker/production/?at=yesterday")
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_at"
     assert Model.objects.count() == 2
+
+
+def test_name_prefix_matches_the_start_of_names_only(world, as_user):
+    for name in ("ranker", "ranker-v2", "query-ranker", "rxnker"):
+        services.model_create(name=name, team=world.team, task="ranking", actor=world.member)
+    api = as_user(world.reader)
+
+    def names(prefix: str) -> list[str]:
+        response = api.get("/api/v1/models/", {"name_prefix": prefix})
+        assert response.status_code == 200
+        return [m["name"] for m in response.json()["results"]]
+
+    assert names("rank") == ["ranker", "ranker-v2"]
+    assert names("RANKER-") == ["ranker-v2"]
+    assert names("r_") == []  # LIKE wildcards are taken literally
+    assert names("r%") == []
+    assert names("zzz") == []
+
+
+@pytest.mark.postgres
+def test_name_prefix_is_index_backed_on_postgresql(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'registry_model' "
+            "AND indexdef LIKE '%pattern_ops%'"
+        )
+        definitions = [row[0] for row in cursor.fetchall()]
+    assert any(
+        "(name varchar_pattern_ops)" in d or "(name text_pattern_ops)" in d for d in definitions
+    )

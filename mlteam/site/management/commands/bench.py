@@ -1,0 +1,84 @@
+"""``manage.py bench``: the registry API under load on PostgreSQL (see mlteam/site/bench.py)."""
+
+import tempfile
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from mlteam.api.services import token_create
+from mlteam.site import bench
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed 2,000 models × 5 versions, start gunicorn (2 workers) and print req/s, p50/p99, "
+        "errors and queries per request for the main API operations."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8099)
+        parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+        parser.add_argument("--models", type=int, default=2000)
+        parser.add_argument("--versions", type=int, default=5)
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+        parser.add_argument("--connections", type=int, default=8, help="concurrency (8)")
+        parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+        parser.add_argument("--seconds", type=int, default=10, help="per operation (10)")
+        parser.add_argument("--only", default="", help="run operations whose name has this")
+
+    def handle(self, *args, **o):
+        if connection.vendor != "postgresql":
+            raise CommandError(
+                "The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://… "
+                "(make bench uses BENCH_DATABASE_URL, by default …/mlteam_bench)."
+            )
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+        member = bench.seed(o["models"], o["versions"], self.stdout.write)
+        _, token = token_create(user=member.user, name="bench", days=1)
+        ops = [op for op in bench.operations(o["models"], o["versions"]) if o["only"] in op.name]
+        queries = bench.queries_per_request(ops, token)
+        generator, run = bench.load_generator()
+        var = Path(tempfile.mkdtemp(prefix="mlteam-bench-"))
+        server = bench.Server(
+            port=o["port"],
+            workers=o["workers"],
+            redis_url=o["redis_url"],
+            var=var,
+            log_path=var / "gunicorn.log",
+        )
+        self.stdout.write(
+            f"server: gunicorn, {o['workers']} workers on :{o['port']}; load: {generator}, "
+            f"concurrency {o['connections']}, {o['seconds']} s per operation, a new connection "
+            "per request"
+        )
+        rows = []
+        try:
+            for op in ops:
+                result = run(
+                    op,
+                    url=server.url,
+                    token=token,
+                    models=o["models"],
+                    versions=o["versions"],
+                    seconds=o["seconds"],
+                    connections=o["connections"],
+                    threads=o["threads"],
+                )
+                rows.append((op.name, result, queries[op.name]))
+                self.stdout.write(f"  {op.name}: {result['rps']:.0f} req/s", ending="\n")
+            rss = server.rss_mib()
+        finally:
+            server.stop()
+        self.stdout.write("")
+        self.stdout.write("| op | req/s | p50 ms | p99 ms | errors | queries/request |")
+        self.stdout.write("|---|---:|---:|---:|---:|---:|")
+        for name, r, q in rows:
+            self.stdout.write(
+                f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
+                f"{r['errors']} of {r['requests']} | {q} |"
+            )
+        self.stdout.write(f"\nserver memory (master + {o['workers']} workers): {rss:.0f} MiB RSS")
+        self.stdout.write(f"server log: {var / 'gunicorn.log'}")
