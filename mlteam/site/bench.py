@@ -119,9 +119,11 @@ def seed(models: int, versions: int, log) -> MLTeamMember:
     if member is None:
         from django.contrib.auth import get_user_model
 
-        user = get_user_model().objects.create(username="bench", first_name="Bench")
-        member = MLTeamMember.objects.create(
-            user=user, role=role, team=team, orientation=Orientation.RESEARCH
+        from mlteam.roster.services import member_join
+
+        user, _ = get_user_model().objects.get_or_create(username="bench", first_name="Bench")
+        member = member_join(
+            user=user, role=role, orientation=Orientation.RESEARCH, team=team, actor=None
         )
     Benchmark.objects.get_or_create(
         slug="bench-accuracy",
