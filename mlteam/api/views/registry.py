@@ -18,6 +18,7 @@ from mlteam.api.views.common import acting_member, model_or_404, version_or_404
 from mlteam.evals.models import Benchmark
 from mlteam.evals.selectors import latest_results_by_benchmark
 from mlteam.evals.services import eval_record
+from mlteam.kernel.enums import Stage
 from mlteam.kernel.errors import InvalidInput
 from mlteam.registry import selectors as registry_selectors
 from mlteam.registry import services
@@ -164,12 +165,17 @@ class VersionDetail(generics.GenericAPIView):
     serializer_class = s.VersionDetailSerializer
 
     def get(self, request, name: str, version: int):
-        artifact = version_or_404(name, version)
+        # Two queries: the version with its pending request and next stages, then its scores.
+        artifact = selectors.version_detail_for_api(name, version)
+        if artifact is None:
+            version_or_404(name, version)  # raises, naming the model's latest version
         artifact.eval_scores = sorted(
             latest_results_by_benchmark(artifact).values(), key=lambda r: r.benchmark.slug
         )
-        artifact.pending_promotion = selectors.pending_promotion_id(artifact)
-        artifact.next_stages = sorted(p.to_stage for p in services.protocols_from(artifact.status))
+        artifact.pending_promotion = artifact.pending_promotion_pk
+        artifact.next_stages = sorted(
+            stage for stage in Stage.values if getattr(artifact, f"next_{stage}")
+        )
         return Response(s.VersionDetailSerializer(artifact).data)
 
     @extend_schema(
