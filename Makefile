@@ -46,7 +46,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mlteam_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/0
 BENCH_PORT ?= 8099
 bench: install
-	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench \
+	DEBUG=true REQUEST_LOG=false DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench \
 		--port $(BENCH_PORT) --redis-url $(BENCH_REDIS_URL) $(BENCH_ARGS)
 
 migrate: install

@@ -260,6 +260,8 @@ class Server:
             HOST="127.0.0.1",
             PORT=str(port),
             MLTEAM_VAR_DIR=str(var),
+            REQUEST_LOG="true",  # production logs a line per request: so does the bench
+            LOG_FORMAT="json",
         )
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
@@ -290,6 +292,21 @@ class Server:
         self.stop()
         raise RuntimeError(f"gunicorn did not get ready; see {log_path}")
 
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU time used so far by the workers and by their PostgreSQL backends: per request,
+        it does not depend on what else the machine is running (wall-clock req/s does)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            backends = [row[0] for row in cursor.fetchall()]
+        return _cpu(self.worker_pids()), _cpu(backends)
+
     def rss_mib(self) -> float:
         """Resident memory of the master and its workers."""
         pids = [self.process.pid]
@@ -312,6 +329,20 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.log.close()
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pids) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / TICKS
 
 
 LUA = """
@@ -355,6 +386,8 @@ def run_wrk(op, *, url, token, models, versions, seconds, connections, threads) 
                 f"-c{connections}",
                 f"-d{seconds}s",
                 "--latency",
+                "--timeout",
+                "30s",
                 "-s",
                 handle.name,
                 url,

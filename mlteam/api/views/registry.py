@@ -156,9 +156,8 @@ class VersionList(generics.ListAPIView):
             source_run=run_or_400(data.validated_data.get("run")),
             description=data.validated_data["description"],
         )
-        return Response(
-            s.VersionSerializer(version_or_404(name, artifact.version)).data, status=201
-        )
+        # The new row already carries its model, owner (the actor) and card: no re-read.
+        return Response(s.VersionSerializer(artifact).data, status=201)
 
 
 class VersionDetail(generics.GenericAPIView):
@@ -233,7 +232,6 @@ class EvalResultList(generics.ListAPIView):
             run=run_or_400(data.validated_data.get("run")),
             note=data.validated_data["note"],
         )
-        result = selectors.eval_results_for_api().get(pk=result.pk)
         return Response(s.EvalResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
 

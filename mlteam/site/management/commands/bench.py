@@ -1,5 +1,6 @@
 """``manage.py bench``: the registry API under load on PostgreSQL (see mlteam/site/bench.py)."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -57,6 +58,7 @@ class Command(BaseCommand):
         rows = []
         try:
             for op in ops:
+                app_before, db_before = server.cpu_seconds()
                 result = run(
                     op,
                     url=server.url,
@@ -67,18 +69,34 @@ class Command(BaseCommand):
                     connections=o["connections"],
                     threads=o["threads"],
                 )
+                app_after, db_after = server.cpu_seconds()
+                served = max(1, result["requests"])
+                result["app_cpu"] = (app_after - app_before) * 1000 / served
+                result["db_cpu"] = (db_after - db_before) * 1000 / served
                 rows.append((op.name, result, queries[op.name]))
                 self.stdout.write(f"  {op.name}: {result['rps']:.0f} req/s", ending="\n")
             rss = server.rss_mib()
         finally:
             server.stop()
         self.stdout.write("")
-        self.stdout.write("| op | req/s | p50 ms | p99 ms | errors | queries/request |")
-        self.stdout.write("|---|---:|---:|---:|---:|---:|")
+        self.stdout.write(
+            "| op | req/s | p50 ms | p99 ms | errors | queries/request "
+            "| app CPU ms/req | PostgreSQL CPU ms/req | CPU-bound ceiling on 2 cores, req/s |"
+        )
+        self.stdout.write("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for name, r, q in rows:
+            per_request = r["app_cpu"] + r["db_cpu"]
+            ceiling = 2000 / per_request if per_request else 0
             self.stdout.write(
                 f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
-                f"{r['errors']} of {r['requests']} | {q} |"
+                f"{r['errors']} of {r['requests']} | {q} | {r['app_cpu']:.2f} | "
+                f"{r['db_cpu']:.2f} | {ceiling:.0f} |"
             )
+        self.stdout.write(
+            "\nreq/s and latencies are wall-clock and depend on what else runs on the machine "
+            f"(load average now {os.getloadavg()[0]:.1f}); the CPU columns are per request "
+            "(workers and their PostgreSQL backends, without the load generator) and the ceiling "
+            "is 2 cores divided by them."
+        )
         self.stdout.write(f"\nserver memory (master + {o['workers']} workers): {rss:.0f} MiB RSS")
         self.stdout.write(f"server log: {var / 'gunicorn.log'}")
