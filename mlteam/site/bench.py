@@ -307,19 +307,18 @@ class Server:
             backends = [row[0] for row in cursor.fetchall()]
         return _cpu(self.worker_pids()), _cpu(backends)
 
-    def rss_mib(self) -> float:
-        """Resident memory of the master and its workers."""
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        if children.exists():
-            pids += [int(p) for p in children.read_text().split()]
-        total = 0
-        for pid in pids:
-            status = Path(f"/proc/{pid}/status")
-            if status.exists():
-                match = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
-                total += int(match.group(1)) if match else 0
-        return total / 1024
+    def memory_mib(self) -> tuple[float, float]:
+        """Resident memory of the master and its workers: RSS summed (pages shared after the
+        preloading fork counted in every process) and PSS (shared pages divided among them)."""
+        rss = pss = 0
+        for pid in [self.process.pid, *self.worker_pids()]:
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            rss += int(re.search(r"^Rss:\s+(\d+) kB", rollup, re.M).group(1))
+            pss += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1))
+        return rss / 1024, pss / 1024
 
     def stop(self) -> None:
         if self.process.poll() is None:

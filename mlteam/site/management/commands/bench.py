@@ -75,7 +75,7 @@ class Command(BaseCommand):
                 result["db_cpu"] = (db_after - db_before) * 1000 / served
                 rows.append((op.name, result, queries[op.name]))
                 self.stdout.write(f"  {op.name}: {result['rps']:.0f} req/s", ending="\n")
-            rss = server.rss_mib()
+            rss, pss = server.memory_mib()
         finally:
             server.stop()
         self.stdout.write("")
@@ -98,5 +98,8 @@ class Command(BaseCommand):
             "(workers and their PostgreSQL backends, without the load generator) and the ceiling "
             "is 2 cores divided by them."
         )
-        self.stdout.write(f"\nserver memory (master + {o['workers']} workers): {rss:.0f} MiB RSS")
+        self.stdout.write(
+            f"\nserver memory (master + {o['workers']} workers): {rss:.0f} MiB RSS summed, "
+            f"{pss:.0f} MiB PSS (shared pages counted once)"
+        )
         self.stdout.write(f"server log: {var / 'gunicorn.log'}")
