@@ -4,6 +4,7 @@ HOST, PORT            where to listen (127.0.0.1:8000)
 WEB_CONCURRENCY       worker processes (2)
 GUNICORN_THREADS      threads per worker (1: sync workers, one persistent DB connection each)
 GUNICORN_TIMEOUT      seconds before a stuck worker is restarted (30)
+FORWARDED_ALLOW_IPS   proxies gunicorn believes about the client address (127.0.0.1)
 GUNICORN_ACCESS_LOG   gunicorn's own access log file, e.g. "-" (off: mlteam writes one JSON
                       line per request to stdout itself, with request id, user and duration)
 """
@@ -33,7 +34,9 @@ limit_request_line = 8190
 limit_request_fields = 100
 # No control socket (gunicorn ≥ 25): its default path is one per user, shared by every server.
 control_socket_disable = True
-# Only a proxy we run may claim X-Forwarded-*: trusted from these addresses (comma-separated).
+# HTTPS-ness is decided in one place, Django's TRUST_X_FORWARDED_PROTO setting: gunicorn itself
+# never turns X-Forwarded-Proto (or X-Forwarded-SSL…) into an https request.
+secure_scheme_headers = {}
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

@@ -75,3 +75,18 @@ def test_after_its_database_connection_is_killed_the_server_recovers_without_a_r
         assert killed >= 1  # the worker's persistent connection
         assert http.get("/api/v1/models/").status_code == 200
         assert http.get("/ready/").status_code == 200
+
+
+def test_x_forwarded_proto_is_trusted_only_when_the_setting_says_so(start_server):
+    plain = start_server(DATABASE_URL=CLOSED_PORT_DB, SECURE_SSL_REDIRECT="true")
+    with plain.client() as http:
+        claimed = http.get("/accounts/login/", headers={"X-Forwarded-Proto": "https"})
+        assert claimed.status_code == 301  # still plain HTTP: redirected to https
+        assert claimed.headers["location"].startswith("https://")
+    proxied = start_server(
+        DATABASE_URL=CLOSED_PORT_DB, SECURE_SSL_REDIRECT="true", TRUST_X_FORWARDED_PROTO="true"
+    )
+    with proxied.client() as http:
+        page = http.get("/accounts/login/", headers={"X-Forwarded-Proto": "https"})
+        assert page.status_code == 200
+        assert "strict-transport-security" in page.headers
