@@ -44,7 +44,9 @@ def production_env(**extra) -> dict:
         WEB_CONCURRENCY="1",
         LOG_LEVEL="WARNING",
     )
-    env.pop("REDIS_URL", None)
+    # What tests/settings.py set for the test run itself must not leak into the servers.
+    for name in ("REDIS_URL", "DB_CONN_MAX_AGE", "DATABASE_URL"):
+        env.pop(name, None)
     env.update(extra)
     return env
 
