@@ -34,8 +34,6 @@ FORMATS = ["json", "md"]
 MARKDOWN_BODY = {
     "type": "string",
     "description": "A Hugging Face README.md model card: YAML front matter, then sections.",
-    "example": "---\nlicense: mit\nlibrary_name: transformers\n---\n# intent\n\n## Summary\n\n"
-    "Routes support tickets.\n",
 }
 IMPORT_BODY = {
     "text/markdown": MARKDOWN_BODY,
