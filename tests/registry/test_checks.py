@@ -16,7 +16,7 @@ from mlteam.registry.models import GateCriterion, HandoffProtocol, ModelArtifact
 from mlteam.roster.models import MLTeamMember, ModelConsumer, OrientationTarget
 from mlteam.roster.services import (
     member_leave,
-    member_orientation_change,
+    member_update,
     orientation_target_remove,
     orientation_target_set,
 )
@@ -192,7 +192,7 @@ def test_experiment_without_runs_after_14_days(org):
 
 
 def test_ratio_outside_target_and_no_target(org):
-    member_orientation_change(member=org.evaluators[0], orientation="research", actor=SYSTEM)
+    member_update(member=org.evaluators[0], changes={"orientation": "research"}, actor=SYSTEM)
     [finding] = organisation_checks(code="ratio_outside_target")
     assert finding.team == "core" and "50% research, above its band 25%–45%" in finding.message
     orientation_target_remove(team=org.core, actor=SYSTEM)
@@ -210,9 +210,9 @@ def test_ratio_drift_over_the_last_90_days(org):
         for o in ("research", "research", "production", "production")
     ]
     assert codes() == []
-    member_orientation_change(
+    member_update(
         member=people[2],
-        orientation="research",
+        changes={"orientation": "research"},
         actor=SYSTEM,
         at=timezone.now() - timedelta(days=5),
     )
@@ -234,9 +234,9 @@ def test_ratio_drift_follows_the_trajectory(org):
         team=team, target_share="0.5", tolerance="0.1", actor=SYSTEM, at=past,
         schedule=[(today - timedelta(days=100), "0.5", "0.1"), (today, "0.25", "0.1")],
     )  # fmt: skip
-    member_orientation_change(
+    member_update(
         member=people[0],
-        orientation="production",
+        changes={"orientation": "production"},
         actor=SYSTEM,
         at=timezone.now() - timedelta(days=5),
     )

@@ -14,7 +14,7 @@ from mlteam.roster import planning
 from mlteam.roster.models import MLTeamMember, OrientationTarget, RosterPlan, schedule_point
 from mlteam.roster.plan_suggest import suggest
 from mlteam.roster.selectors import ratio_by_team
-from mlteam.roster.services import member_move, orientation_target_set
+from mlteam.roster.services import member_update, orientation_target_set
 from tests.factories import MemberFactory, RoleFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +119,7 @@ def test_apply_fails_as_a_whole(roster, monkeypatch):
 def test_an_overtaken_plan_is_refused_with_what_changed(roster):
     moved = roster["researchers"][0]
     plan = _plan(roster, _switch(moved), _hire(roster))
-    member_move(member=moved, team=roster["platform"], actor=SYSTEM)
+    member_update(member=moved, changes={"team": roster["platform"]}, actor=SYSTEM)
     before = AuditEvent.objects.count()
     with pytest.raises(Conflict) as refused:
         planning.plan_apply(plan=plan, actor=roster["lead"])
@@ -213,7 +213,7 @@ def test_plans_api_lists_applies_and_refuses_overtaken_plans(roster):
     plan = _plan(roster, _switch(moved))
     listed = api.get("/api/v1/roster/plans/").json()
     assert [p["id"] for p in listed] == [plan.pk]
-    member_move(member=moved, team=roster["platform"], actor=SYSTEM)
+    member_update(member=moved, changes={"team": roster["platform"]}, actor=SYSTEM)
     refused = api.post(f"/api/v1/roster/plans/{plan.pk}/apply/")
     assert refused.status_code == 409 and refused.json()["error"] == "plan_overtaken"
     fresh = _plan(roster, _switch(roster["researchers"][1]))
