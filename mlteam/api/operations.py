@@ -83,6 +83,19 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "runs_metrics_create": ("Log metric values", ""),
     "runs_finish_create": ("Finish a run", ""),
     "events_list": ("List audit events", ""),
+    "webhooks_list": ("List webhook subscriptions", ""),
+    "webhooks_create": ("Subscribe a webhook receiver", ""),
+    "webhooks_retrieve": (
+        "Get a webhook subscription",
+        "One subscription: its receiver URL, events, description and whether it is active.",
+    ),
+    "webhooks_partial_update": ("Change a webhook subscription", ""),
+    "webhooks_destroy": (
+        "Delete a webhook subscription",
+        "Remove a subscription (ML leads only); its receiver gets no more deliveries.",
+    ),
+    "webhooks_deliveries_list": ("List a webhook's deliveries", ""),
+    "webhooks_deliveries_redeliver_create": ("Redeliver a webhook delivery", ""),
 }
 
 # First matching path fragment → tag (most specific first): one tag per resource.
@@ -101,6 +114,7 @@ TAGS: list[tuple[str, str]] = [
     ("/roster/", "roster"),
     ("/experiments/", "experiments"),
     ("/events/", "events"),
+    ("/webhooks/", "webhooks"),
 ]
 
 TAG_DESCRIPTIONS = {
@@ -118,6 +132,7 @@ TAG_DESCRIPTIONS = {
     "experiments": "Experiments (experiment tracking).",
     "runs": "Runs of experiments: parameters, step metrics, status.",
     "events": "The append-only audit log.",
+    "webhooks": "Signed webhook subscriptions and their delivery logs (ML leads).",
 }
 
 
