@@ -51,6 +51,7 @@ class MlflowLink(models.Model):
 
 
 class ImportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     FINISHED = "finished", "Finished"
     FAILED = "failed", "Failed"

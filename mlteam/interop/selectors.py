@@ -15,7 +15,7 @@ def mlflow_imports(limit: int = 50) -> list[MlflowImport]:
 
 
 def any_running(imports: list[MlflowImport]) -> bool:
-    return any(i.state == ImportState.RUNNING for i in imports)
+    return any(i.state in (ImportState.QUEUED, ImportState.RUNNING) for i in imports)
 
 
 def mlflow_versions(limit: int = 200) -> QuerySet[MlflowLink]:

@@ -35,7 +35,7 @@ from mlteam.interop.mlflow_rest import (
 )
 from mlteam.interop.models import ImportState, MlflowImport, MlflowKind, MlflowLink
 from mlteam.kernel.enums import Stage
-from mlteam.kernel.errors import DomainError, NotAllowed
+from mlteam.kernel.errors import DomainError, InvalidInput, NotAllowed
 from mlteam.registry import services as registry
 from mlteam.registry.models import Model, ModelArtifact
 from mlteam.roster.models import MLTeamMember, Team
@@ -103,6 +103,7 @@ def mlflow_import(
     dry_run: bool = False,
     progress: Progress | None = None,
     reader: MlflowReader | None = None,
+    record: MlflowImport | None = None,
 ) -> MlflowImport:
     """Import the MLflow registry at ``tracking_uri`` into ``team`` (ML leads only).
 
@@ -117,14 +118,16 @@ def mlflow_import(
             "not_ml_lead", "Only ML leads import from MLflow (it creates models for a team)."
         )
     reader = reader or MlflowReader(tracking_uri)
-    record = MlflowImport(
-        tracking_uri=reader.tracking_uri,
-        team=team,
-        actor=actor,
-        only_models=list(model_names or []),
-        dry_run=dry_run,
-        started_at=timezone.now(),
-    )
+    if record is None:
+        record = MlflowImport(
+            tracking_uri=reader.tracking_uri,
+            team=team,
+            actor=actor,
+            only_models=list(model_names or []),
+            dry_run=dry_run,
+            started_at=timezone.now(),
+        )
+    record.state, record.started_at = ImportState.RUNNING, timezone.now()
     if not dry_run:
         record.save()
     state = _Run(record=record, reader=reader, actor=actor, team=team, progress=progress)
@@ -415,3 +418,57 @@ def _points(state: _Run, run_id: str, key: str) -> list[tuple[int, float]]:
             f"run {run_id}: {skipped} value(s) of {key} were not finite and were left out."
         )
     return [(step, value) for step, (_, value) in sorted(by_step.items())]
+
+
+def mlflow_import_queue(
+    *, tracking_uri: str, team: Team, actor: MLTeamMember, model_names: list[str] | None = None
+) -> MlflowImport:
+    """Queue an import for a background worker (the imports page). Checked now, so a bad
+    address or a non-lead is refused at once: ML leads only, an http(s) tracking server.
+    Side effects: an MlflowImport row (queued); after commit, the ``run_mlflow_import`` task."""
+    from mlteam.interop import tasks
+
+    if not is_ml_lead(actor):
+        raise NotAllowed(
+            "not_ml_lead", "Only ML leads import from MLflow (it creates models for a team)."
+        )
+    try:
+        reader = MlflowReader(tracking_uri)
+    except MlflowError as error:
+        raise InvalidInput("invalid_tracking_uri", str(error)) from None
+    reader.close()
+    with transaction.atomic():
+        record = MlflowImport.objects.create(
+            tracking_uri=reader.tracking_uri,
+            team=team,
+            actor=actor,
+            only_models=[name for name in (model_names or []) if name],
+            state=ImportState.QUEUED,
+            started_at=timezone.now(),
+        )
+        transaction.on_commit(lambda: tasks.run_mlflow_import.enqueue(import_id=record.pk))
+    return record
+
+
+def mlflow_import_run_queued(*, import_id: int) -> MlflowImport | None:
+    """The worker's side of ``mlflow_import_queue``: run the queued import (once)."""
+    record = (
+        MlflowImport.objects.select_related("team", "actor__user", "actor__role")
+        .filter(pk=import_id, state=ImportState.QUEUED)
+        .first()
+    )
+    if record is None:
+        return None
+    try:
+        return mlflow_import(
+            tracking_uri=record.tracking_uri,
+            team=record.team,
+            actor=record.actor,
+            model_names=record.only_models or None,
+            record=record,
+        )
+    except DomainError as error:  # e.g. the actor is no longer an ML lead
+        record.state, record.errors = ImportState.FAILED, [error.message]
+        record.finished_at = timezone.now()
+        record.save()
+        return record

@@ -86,3 +86,54 @@ def test_the_query_count_does_not_grow_with_the_imports(
     with CaptureQueriesContext(connection) as four:
         client.get(URL)
     assert len(four) == len(one)
+
+
+def test_an_ml_lead_queues_an_import_that_a_worker_runs(client, lead, settings, monkeypatch):
+    """The page queues the import for the background worker; the worker's task runs it (here
+    against a stand-in MLflow that answers an empty registry) and saves its summary."""
+    import httpx
+
+    from mlteam.interop import services as interop
+    from mlteam.interop.tasks import run_mlflow_import
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client.force_login(lead.user)
+    with_capture = client.post(
+        URL, {"tracking_uri": "http://mlflow.example.com:5000/", "team": "risk-ml", "models": ""}
+    )
+    assert with_capture.status_code == 302
+    record = MlflowImport.objects.get()
+    assert (
+        record.state == ImportState.QUEUED
+        and record.tracking_uri == "http://mlflow.example.com:5000"
+    )
+    assert "Queued" in client.get(URL).content.decode()
+
+    empty = httpx.MockTransport(lambda request: httpx.Response(200, json={"registered_models": []}))
+    real_reader = interop.MlflowReader
+    monkeypatch.setattr(interop, "MlflowReader", lambda uri: real_reader(uri, transport=empty))
+    assert run_mlflow_import.call(import_id=record.pk) == ImportState.FINISHED
+    record.refresh_from_db()
+    assert record.state == ImportState.FINISHED and record.finished_at is not None
+    assert run_mlflow_import.call(import_id=record.pk) is None  # a second run does nothing
+
+
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"tracking_uri": "file:///mlruns", "team": "risk-ml"}, "not an http(s) tracking server"),
+        ({"tracking_uri": "http://mlflow.example.com", "team": "nope"}, "Select a valid choice"),
+    ],
+)
+def test_a_bad_import_form_is_refused_and_queues_nothing(client, lead, form, message):
+    client.force_login(lead.user)
+    response = client.post(URL, form)
+    assert message in response.content.decode()
+    assert not MlflowImport.objects.exists()
+
+
+def test_only_ml_leads_queue_imports(client, lead):
+    reader = MemberFactory(team=lead.team)
+    client.force_login(reader.user)
+    response = client.post(URL, {"tracking_uri": "http://mlflow.example.com", "team": "risk-ml"})
+    assert response.status_code == 403 and not MlflowImport.objects.exists()
