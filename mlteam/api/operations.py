@@ -83,6 +83,10 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "runs_metrics_create": ("Log metric values", ""),
     "runs_finish_create": ("Finish a run", ""),
     "events_list": ("List audit events", ""),
+    "checks_list": ("List organisation findings", ""),
+    "roster_plans_list": ("List rebalancing plans", ""),
+    "roster_plans_retrieve": ("Get a rebalancing plan with its preview", ""),
+    "roster_plans_apply_create": ("Apply a rebalancing plan", ""),
     "webhooks_list": ("List webhook subscriptions", ""),
     "webhooks_create": ("Subscribe a webhook receiver", ""),
     "webhooks_retrieve": (
@@ -115,6 +119,7 @@ TAGS: list[tuple[str, str]] = [
     ("/experiments/", "experiments"),
     ("/events/", "events"),
     ("/webhooks/", "webhooks"),
+    ("/checks/", "checks"),
 ]
 
 TAG_DESCRIPTIONS = {
@@ -133,6 +138,7 @@ TAG_DESCRIPTIONS = {
     "runs": "Runs of experiments: parameters, step metrics, status.",
     "events": "The append-only audit log.",
     "webhooks": "Signed webhook subscriptions and their delivery logs (ML leads).",
+    "checks": "Organisation checks: where the team breaks the lesson's practices.",
 }
 
 

@@ -18,6 +18,7 @@ class Checks(generics.GenericAPIView):
     pagination_class = None
 
     @extend_schema(
+        operation_id="checks_list",
         parameters=[
             OpenApiParameter("severity", OpenApiTypes.STR, description="high, medium or low: "
                              "that level and above."),
@@ -65,6 +66,7 @@ class PlanList(generics.GenericAPIView):
     serializer_class = s.PlanSerializer
     pagination_class = None
 
+    @extend_schema(operation_id="roster_plans_list")
     def get(self, request):
         """Saved rebalancing plans (drafts, applied, discarded), newest first."""
         _editor(request)
@@ -75,6 +77,7 @@ class PlanList(generics.GenericAPIView):
 class PlanDetail(generics.GenericAPIView):
     serializer_class = s.PlanDetailSerializer
 
+    @extend_schema(operation_id="roster_plans_retrieve")
     def get(self, request, pk: int):
         """One plan, its changes in words and each team's share now and after it."""
         _editor(request)
