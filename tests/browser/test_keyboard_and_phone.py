@@ -71,7 +71,7 @@ def test_focus_follows_each_htmx_swap_on_the_promotion_page(new_page, password):
         artifact=candidate, to_stage=Stage.PRODUCTION, actor=world.requester
     )
     page = new_page()
-    login(page, "gate", password)
+    login(page, world.gate.user.username, password)
     page.goto(request.get_absolute_url())
 
     # Reject is folded away beside Approve until asked for.

@@ -31,7 +31,7 @@ def test_product_engineer_filters_the_registry_and_reads_the_production_card(pag
     ranker = ModelFactory(name="search-ranker", team=world.model.team, task="ranking")
     world.move(staged(world, ranker), Stage.PRODUCTION)
     ModelFactory(name="intent-draft", team=world.model.team, task=world.model.task)
-    login(page, "outsider", password)  # a Product Engineer on another team
+    login(page, world.outsider.user.username, password)  # a Product Engineer on another team
 
     page.goto("/models/")
     rows = page.locator("table.registry-table tbody tr")
@@ -87,7 +87,7 @@ def test_gate_owner_approves_while_the_requester_cannot_sign_their_own(new_page,
 
     # The gate owner opens the request from the inbox, signs the manual item, approves.
     gate = new_page()
-    login(gate, "gate", password)
+    login(gate, world.gate.user.username, password)
     gate.goto("/promotions/")
     gate.get_by_role("link", name=f"#{request.pk}").click()
     gate.wait_for_url(f"**{request.get_absolute_url()}")
@@ -125,7 +125,7 @@ def test_registry_pages_read_well_on_a_laptop_and_a_phone(new_page, password, wi
         artifact=candidate, to_stage=Stage.PRODUCTION, actor=world.requester
     )
     page = new_page(width=width)
-    login(page, "gate", password)
+    login(page, world.gate.user.username, password)
 
     for name, url in [
         ("registry", "/models/"),

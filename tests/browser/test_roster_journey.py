@@ -93,7 +93,7 @@ def test_team_and_topology_pages_render_in_a_browser(page, password):
     login(page, "lena", password)
 
     page.goto("/teams/applied-ml/")
-    assert page.get_by_role("heading", name="Applied ML").is_visible()
+    assert page.get_by_role("heading", name="Applied ML", exact=True).is_visible()
     assert "embedded" in page.locator("table.rowheads").inner_text()
     screenshot(page, "team-page")
 

@@ -135,7 +135,7 @@ def test_not_found_is_the_sites_own_page_with_navigation(client, world):
     response = client.get("/models/no-such-model/")
     assert response.status_code == 404
     html = response.content.decode()
-    assert 'aria-label="Main"' in html and "Not found" in html and 'href="/models/"' in html
+    assert 'aria-label="Main"' in html and "Page not found" in html and 'href="/models/"' in html
 
 
 def test_the_deprecated_badge_is_not_struck_through():
