@@ -22,6 +22,7 @@ class AuditAction(models.TextChoices):
     PROMOTION_REQUESTED = "promotion.requested", "Promotion requested"
     PROMOTION_ITEM_TICKED = "promotion.item_ticked", "Gate item signed"
     PROMOTION_ITEM_UNTICKED = "promotion.item_unticked", "Gate item sign-off removed"
+    PROMOTION_APPROVAL_ADDED = "promotion.approval_added", "Approval added (gate not yet complete)"
     PROMOTION_APPROVED = "promotion.approved", "Promotion approved"
     PROMOTION_REJECTED = "promotion.rejected", "Promotion rejected"
     PROMOTION_WITHDRAWN = "promotion.withdrawn", "Promotion withdrawn"

@@ -18,7 +18,7 @@ from mlteam.kernel.config import fields_changed, fields_set
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.errors import Conflict, InvalidInput
 from mlteam.registry.enums import Comparator, CriterionKind
-from mlteam.registry.models import GateCriterion, HandoffProtocol
+from mlteam.registry.models import MAX_REQUIRED_APPROVALS, GateCriterion, HandoffProtocol
 from mlteam.roster.guards import Actor, require_roster_editor
 
 PROTOCOL_FIELDS = (
@@ -28,6 +28,7 @@ PROTOCOL_FIELDS = (
     "to_stage",
     "responsible_role",
     "allow_owner_approval",
+    "required_approvals",
     "active",
 )
 CRITERION_FIELDS = ("position", "kind", "statement", "benchmark", "comparator", "threshold")
@@ -56,6 +57,21 @@ def _stage(value, what: str) -> str:
     return value
 
 
+def _required_approvals(value) -> int:
+    """K of a K-of-N gate: a whole number from 1 (one sign-off, the default) to the maximum."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not (1 <= value <= MAX_REQUIRED_APPROVALS)
+    ):
+        raise InvalidInput(
+            "invalid_required_approvals",
+            f"Required approvals is a whole number from 1 to {MAX_REQUIRED_APPROVALS} "
+            f"(the number of distinct gate owners who must approve); got {value!r}.",
+        )
+    return value
+
+
 def _clean_protocol(values: dict, protocol: HandoffProtocol | None) -> dict:
     clean = dict(values)
     if "name" in clean:
@@ -70,6 +86,8 @@ def _clean_protocol(values: dict, protocol: HandoffProtocol | None) -> dict:
     for key in ("allow_owner_approval", "active"):
         if key in clean:
             clean[key] = bool(clean[key])
+    if "required_approvals" in clean:
+        clean["required_approvals"] = _required_approvals(clean["required_approvals"])
     from_stage = clean.get("from_stage", getattr(protocol, "from_stage", None))
     to_stage = clean.get("to_stage", getattr(protocol, "to_stage", None))
     if from_stage == to_stage:
@@ -96,6 +114,7 @@ def protocol_create(
     actor: Actor,
     description: str = "",
     allow_owner_approval: bool = False,
+    required_approvals: int = 1,
     active: bool = True,
     at: datetime | None = None,
 ) -> HandoffProtocol:
@@ -111,6 +130,7 @@ def protocol_create(
             "to_stage": to_stage,
             "responsible_role": responsible_role,
             "allow_owner_approval": allow_owner_approval,
+            "required_approvals": required_approvals,
             "active": active,
         },
         None,
@@ -132,7 +152,8 @@ def protocol_update(
     *, protocol: HandoffProtocol, actor: Actor, changes: dict, at: datetime | None = None
 ) -> HandoffProtocol:
     """Change any of a protocol's fields (name, description, stages, responsible role, whether
-    the owner may approve, active). Side effects: AuditEvent ``protocol.changed`` naming the
+    the owner may approve, how many approvals it requires, active). Pending requests keep the
+    number of approvals they were made with. Side effects: AuditEvent ``protocol.changed`` naming the
     changed fields."""
     require_roster_editor(actor, "edit handoff protocols")
     fields_changed(protocol, changes, PROTOCOL_FIELDS)

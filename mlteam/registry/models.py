@@ -12,6 +12,10 @@ from django.utils import timezone
 from mlteam.kernel.enums import Stage
 from mlteam.registry.enums import Comparator, CriterionKind, PromotionState
 
+# K of a K-of-N gate: how many distinct gate owners must approve. More than this many sign-offs
+# is a typo rather than a policy (and could never be met by most teams).
+MAX_REQUIRED_APPROVALS = 10
+
 
 class Model(models.Model):
     """A model the team offers, e.g. ``support-intent-classifier``; versions are its artifacts."""
@@ -109,6 +113,11 @@ class HandoffProtocol(models.Model):
         default=False,
         help_text="Whether the artifact's owner may sign off (never their own request).",
     )
+    required_approvals = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="How many distinct gate owners must approve (K of N); the stage changes when "
+        f"the last of them approves. 1 to {MAX_REQUIRED_APPROVALS}.",
+    )
     active = models.BooleanField(default=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -122,6 +131,9 @@ class HandoffProtocol(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(from_stage=F("to_stage")), name="protocol_changes_stage"
+            ),
+            models.CheckConstraint(
+                condition=Q(required_approvals__gte=1), name="protocol_required_approvals_positive"
             ),
         ]
 
@@ -176,6 +188,8 @@ class PromotionRequest(models.Model):
     # The role is snapshotted so that editing the protocol never rewrites who had to sign.
     responsible_role = models.ForeignKey("roster.Role", on_delete=models.PROTECT, related_name="+")
     allow_owner_approval = models.BooleanField(default=False)
+    # Snapshotted like the role: a protocol edit never changes how many sign-offs a request needs.
+    required_approvals = models.PositiveSmallIntegerField(default=1, editable=False)
     # For promotions to production: the version in production when the request was made.
     # Approval refuses if production changed since, so of two racing promotions one wins.
     replaces = models.ForeignKey(
@@ -220,6 +234,9 @@ class PromotionRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(state__in=PromotionState.values), name="promotion_state_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(required_approvals__gte=1), name="promotion_required_approvals_positive"
+            ),
         ]
         indexes = [models.Index(fields=["state", "responsible_role"])]
 
@@ -232,6 +249,36 @@ class PromotionRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state == PromotionState.PENDING
+
+
+class PromotionApproval(models.Model):
+    """One gate owner's approval of a request, with the checklist verdicts as they stood then.
+
+    A request needs ``required_approvals`` of them from distinct gate owners; the engine writes
+    each one and changes the request's state when the last one lands, in the same transaction.
+    """
+
+    request = models.ForeignKey(
+        PromotionRequest, on_delete=models.PROTECT, related_name="approvals"
+    )
+    approver = models.ForeignKey(
+        "roster.MLTeamMember", on_delete=models.PROTECT, related_name="promotion_approvals"
+    )
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    # [{"item": position, "statement", "satisfied", "explanation", "observed"}, ...]
+    verdicts = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["request", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "approver"], name="approval_one_per_approver"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.request_id} approved by {self.approver} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class ChecklistItem(models.Model):

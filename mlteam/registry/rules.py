@@ -13,8 +13,8 @@ needs a sign-off by a holder of 'X'"), the refusal carries the page's wording as
 ``context["explanation"]``; ``explain`` returns it, or the message.
 
 The predicates are pure: they read only the request as given (its artifact with its model,
-responsible role, requester and decider joined, as ``selectors.promotion_for_page`` and the
-engine's locked reads provide), the member (with their role) and an evaluated checklist. The
+responsible role, requester and decider joined and its ``approvals`` prefetched, as
+``selectors.promotion_for_page`` and the engine's locked reads provide), the member (with their role) and an evaluated checklist. The
 one exception is ``may_withdraw`` without ``member_is_ml_lead``, which looks the ML-lead status up.
 """
 
@@ -121,6 +121,36 @@ def _owner_rule(
     )
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def approvals_label(count: int, required: int) -> str:
+    """ "1 of 2 approvals": how the page, the audit trail and the admin word a gate's progress."""
+    return f"{count} of {plural(required, 'approval')}"
+
+
+def approvals_still_needed(request: PromotionRequest) -> int:
+    """How many more approvals a pending K-of-N request needs (its approvals as loaded)."""
+    return max(request.required_approvals - len(request.approvals.all()), 0)
+
+
+def _not_yet_approved_by(request: PromotionRequest, member: MLTeamMember) -> Conflict | None:
+    """K of N means K *distinct* gate owners: nobody approves the same request twice."""
+    mine = next((a for a in request.approvals.all() if a.approver_id == member.pk), None)
+    if mine is None:
+        return None
+    waits = (
+        f"{plural(approvals_still_needed(request), 'more approval')} by other holders of "
+        f"'{request.responsible_role.name}'"
+    )
+    return Conflict(
+        "already_approved",
+        f"You already approved #{request.pk} at {mine.at:%Y-%m-%d %H:%M}; it needs {waits}.",
+        explanation=f"You approved this request at {mine.at:%Y-%m-%d %H:%M}; it waits for {waits}.",
+    )
+
+
 def may_decide(
     request: PromotionRequest,
     member: MLTeamMember | None,
@@ -128,9 +158,14 @@ def may_decide(
     artifact: ModelArtifact | None = None,
 ) -> DomainError | None:
     """``member`` is a gate owner who could approve the request once its checklist is complete:
-    ``may_sign`` and the owner rule. Exactly these requests are in the member's inbox."""
+    ``may_sign``, the owner rule, and not one of the approvals it already has. Exactly these
+    requests are in the member's inbox."""
     artifact = artifact or request.artifact
-    return may_sign(request, member) or _owner_rule(request, member, artifact)
+    return (
+        may_sign(request, member)
+        or _owner_rule(request, member, artifact)
+        or _not_yet_approved_by(request, member)
+    )
 
 
 def _not_stale(request: PromotionRequest, artifact: ModelArtifact) -> Conflict | None:
@@ -215,7 +250,8 @@ def promotions_waiting_for(
     The same rule as ``may_decide``, written as a query — keep the two together:
     ``still_pending`` → state pending; ``_on_roster`` and ``_gate_owner`` → an active member
     holding the responsible role who is not the requester; ``_owner_rule`` → not their own
-    version unless the request allows owner approval.
+    version unless the request allows owner approval; ``_not_yet_approved_by`` → not a request
+    they already approved (it waits for others).
     """
     requests = PromotionRequest.objects.all() if requests is None else requests
     if member is None or not member.is_active:
@@ -224,6 +260,7 @@ def promotions_waiting_for(
         requests.filter(state=PromotionState.PENDING, responsible_role_id=member.role_id)
         .exclude(requested_by=member)
         .exclude(Q(allow_owner_approval=False) & Q(artifact__owner=member))
+        .exclude(approvals__approver=member)
     )
 
 
@@ -231,10 +268,12 @@ def gate_owners_of(request: PromotionRequest) -> QuerySet[MLTeamMember]:
     """The members for whom ``may_decide`` is None: who a waiting request is waiting for (the
     people notified of it). ``promotions_waiting_for`` seen from the request's side — keep the
     three together: an active holder of the responsible role, not the requester, not the
-    version's owner unless the request allows owner approval."""
-    people = MLTeamMember.objects.filter(
-        role_id=request.responsible_role_id, left_on__isnull=True
-    ).exclude(pk=request.requested_by_id)
+    version's owner unless the request allows owner approval, not someone who approved it."""
+    people = (
+        MLTeamMember.objects.filter(role_id=request.responsible_role_id, left_on__isnull=True)
+        .exclude(pk=request.requested_by_id)
+        .exclude(promotion_approvals__request_id=request.pk)
+    )
     if not request.allow_owner_approval:
         people = people.exclude(pk=request.artifact.owner_id)
     return people.select_related("user").order_by("user__username")

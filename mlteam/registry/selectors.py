@@ -19,6 +19,7 @@ from mlteam.registry.models import (
     HandoffProtocol,
     Model,
     ModelArtifact,
+    PromotionApproval,
     PromotionRequest,
     StageTransition,
 )
@@ -221,18 +222,30 @@ def promotions_requested_by(member: MLTeamMember | None) -> QuerySet[PromotionRe
     return promotions_for_list().filter(requested_by=member)
 
 
+def _approvals_with_approvers() -> Prefetch:
+    return Prefetch(
+        "approvals",
+        queryset=PromotionApproval.objects.select_related("approver__user").order_by("at", "id"),
+    )
+
+
 def promotion_for_page(pk: int) -> PromotionRequest:
-    """One request with its artifact, people and roles joined in; raises DoesNotExist."""
-    return PromotionRequest.objects.select_related(
-        "artifact__model__team",
-        "artifact__owner__user",
-        "artifact__card",
-        "protocol",
-        "requested_by__user",
-        "responsible_role",
-        "decided_by__user",
-        "replaces",
-    ).get(pk=pk)
+    """One request with its artifact, people and roles joined in and its approvals (with their
+    approvers) prefetched, as the gate rules read them; raises DoesNotExist."""
+    return (
+        PromotionRequest.objects.select_related(
+            "artifact__model__team",
+            "artifact__owner__user",
+            "artifact__card",
+            "protocol",
+            "requested_by__user",
+            "responsible_role",
+            "decided_by__user",
+            "replaces",
+        )
+        .prefetch_related(_approvals_with_approvers())
+        .get(pk=pk)
+    )
 
 
 def promotion_checks(request: PromotionRequest) -> list[ItemCheck]:

@@ -21,6 +21,7 @@ __all__ = [
 from datetime import datetime
 
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from mlteam.kernel.audit import audit_record
@@ -34,6 +35,7 @@ from mlteam.registry.models import (
     HandoffProtocol,
     Model,
     ModelArtifact,
+    PromotionApproval,
     PromotionRequest,
     StageTransition,
 )
@@ -100,6 +102,7 @@ def promotion_request(
                     to_stage=target,
                     responsible_role=protocol.responsible_role,
                     allow_owner_approval=protocol.allow_owner_approval,
+                    required_approvals=protocol.required_approvals,
                     replaces=replaces,
                     requested_by=actor,
                     requested_at=at,
@@ -236,14 +239,18 @@ def promotion_item_tick(
 def promotion_approve(
     *, request: PromotionRequest, actor: MLTeamMember, note: str = "", at: datetime | None = None
 ) -> PromotionRequest:
-    """Approve a pending request and move its artifact to the target stage at once.
+    """Add the actor's approval to a pending request; the K-th approval (``required_approvals``,
+    distinct gate owners) approves it and moves its artifact to the target stage at once.
 
     Refuses unless the actor holds the protocol's role, is not the requester, is not the
-    artifact's owner (unless the protocol allows it), and every checklist item is satisfied —
-    metric items re-evaluated now. Promoting to production deprecates the model's previous
-    production version in the same transaction and withdraws that version's own pending request
-    ("superseded by vN"). Side effects: AuditEvents ``artifact.transitioned`` (one per moved
-    version), ``promotion.withdrawn`` (for a superseded request) and ``promotion.approved``.
+    artifact's owner (unless the protocol allows it), has not approved it already, and every
+    checklist item is satisfied — metric items re-evaluated now. Each approval is a
+    ``PromotionApproval`` row with the checklist verdicts of that moment. Promoting to
+    production deprecates the model's previous production version in the same transaction and
+    withdraws that version's own pending request ("superseded by vN"). Side effects: an
+    approval that leaves the gate short writes AuditEvent ``promotion.approval_added`` and
+    nothing else; the completing one writes ``artifact.transitioned`` (one per moved version),
+    ``promotion.withdrawn`` (for a superseded request) and ``promotion.approved``.
     """
     at = at or timezone.now()
     try:
@@ -272,6 +279,8 @@ def _approve(request, actor, note, at) -> PromotionRequest:
     # The lock order of every approval (see _lock_model): model, request, versions.
     _lock_model(_model_id_of(request))
     request = _lock_pending(request)
+    # Under the request's lock nobody else adds an approval, so this list is the whole of it.
+    prefetch_related_objects([request], "approvals")
     # Who signs is settled before the versions are locked; the checklist is read after.
     _refuse(rules.may_decide(request, actor))
     artifact = (
@@ -281,6 +290,15 @@ def _approve(request, actor, note, at) -> PromotionRequest:
     )
     checks = checklist_evaluate(request)
     _refuse(rules.may_approve(request, actor, checks, artifact=artifact))
+    count = _record_approval(request, actor, note, at, checks)
+    if count < request.required_approvals:
+        _audit_partial_approval(request, artifact, actor, note, at, checks, count)
+        return request
+    return _complete_approval(request, artifact, actor, note, at, checks, count)
+
+
+def _complete_approval(request, artifact, actor, note, at, checks, count) -> PromotionRequest:
+    """The K-th approval: the version moves, the checklist freezes, the request is approved."""
     if request.to_stage == Stage.PRODUCTION:
         _deprecate_previous_production(request, artifact, actor, at)
     _transition(artifact, request.to_stage, actor, at, request=request)
@@ -290,18 +308,71 @@ def _approve(request, actor, note, at) -> PromotionRequest:
     request.decided_at = at
     request.decision_note = note
     request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    # A single sign-off keeps its old wording; a K-of-N gate says it was the last one.
+    progress = "" if count == 1 else f" ({rules.approvals_label(count, count)})"
     audit_record(
         action=AuditAction.PROMOTION_APPROVED,
-        summary=f"{actor} approved {artifact} {request.from_stage} → {request.to_stage}",
+        summary=f"{actor} approved {artifact} {request.from_stage} → {request.to_stage}{progress}",
         actor=actor.user,
         at=at,
         from_state=PromotionState.PENDING,
         to_state=PromotionState.APPROVED,
         artifact=artifact,
         promotion=request,
-        details={"note": note, "checks": [c.explanation for c in checks]},
+        details={
+            "note": note,
+            "checks": [c.explanation for c in checks],
+            "approvals": count,
+            "required_approvals": request.required_approvals,
+        },
     )
     return request
+
+
+def _record_approval(request, actor, note, at, checks) -> int:
+    """Write the actor's approval with the verdicts they saw; return the approvals so far."""
+    verdicts = [
+        {
+            "item": check.item.position,
+            "statement": check.item.statement,
+            "satisfied": check.satisfied,
+            "explanation": check.explanation,
+            "observed": check.observed,
+        }
+        for check in checks
+    ]
+    count = len(request.approvals.all()) + 1
+    try:
+        with transaction.atomic():
+            PromotionApproval.objects.create(
+                request=request, approver=actor, at=at, note=note, verdicts=verdicts
+            )
+    except IntegrityError:  # the unique (request, approver) constraint, behind the rule
+        raise Conflict(
+            "already_approved", f"You already approved #{request.pk}; nothing was changed."
+        ) from None
+    # The prefetched list no longer holds every approval; whoever reads it next queries again.
+    getattr(request, "_prefetched_objects_cache", {}).pop("approvals", None)
+    return count
+
+
+def _audit_partial_approval(request, artifact, actor, note, at, checks, count) -> None:
+    progress = rules.approvals_label(count, request.required_approvals)
+    audit_record(
+        action=AuditAction.PROMOTION_APPROVAL_ADDED,
+        summary=f"{actor} approved {artifact} {request.from_stage} → {request.to_stage} "
+        f"({progress})",
+        actor=actor.user,
+        at=at,
+        artifact=artifact,
+        promotion=request,
+        details={
+            "note": note,
+            "checks": [c.explanation for c in checks],
+            "approvals": count,
+            "required_approvals": request.required_approvals,
+        },
+    )
 
 
 def _model_id_of(request: PromotionRequest) -> int:

@@ -24,7 +24,16 @@ from tests.factories import MemberFactory, RoleFactory
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["gate owner", "other role", "ML lead", "no roster entry", "left member"]
+# "earlier approver" is the world's gate owner, who approved the request when it was approved
+# (or, on a two-approval gate, gave its first approval).
+ROLES = [
+    "gate owner",
+    "earlier approver",
+    "other role",
+    "ML lead",
+    "no roster entry",
+    "left member",
+]
 RELATIONS = ["neither", "requester", "version owner", "requester and version owner"]
 # (state, checklist complete); an approved request always had a complete checklist.
 STATES = [
@@ -60,8 +69,10 @@ class Case:
     members: dict  # role name -> MLTeamMember | None
 
 
-def build_case(world, state, complete: bool, allow_owner: bool) -> Case:
+def build_case(world, state, complete: bool, allow_owner: bool, partial: bool = False) -> Case:
+    """``partial``: the gate needs two approvals and has one (by ``world.gate``)."""
     world.to_production.allow_owner_approval = allow_owner
+    world.to_production.required_approvals = 2 if partial else 1
     world.to_production.save()
     artifact = world.register()
     world.passing_evals(artifact)
@@ -71,7 +82,7 @@ def build_case(world, state, complete: bool, allow_owner: bool) -> Case:
     )
     if complete:
         world.sign_manual_items(request, world.gate)
-    if state == PromotionState.APPROVED:
+    if state == PromotionState.APPROVED or partial:
         services.promotion_approve(request=request, actor=world.gate)
     elif state == PromotionState.REJECTED:
         services.promotion_reject(request=request, actor=world.gate, reason="not now")
@@ -81,6 +92,7 @@ def build_case(world, state, complete: bool, allow_owner: bool) -> Case:
     team = world.model.team
     members = {
         "gate owner": MemberFactory(user__username="signer", team=team, role=gate_role),
+        "earlier approver": world.gate,
         "other role": MemberFactory(
             user__username="other", team=team, role=RoleFactory(name="Data Analyst")
         ),
@@ -139,16 +151,25 @@ def cases():
                 state,
                 complete,
                 allow_owner,
+                False,
                 id=f"{state}-{'complete' if complete else 'open'}-"
                 f"{'owner allowed' if allow_owner else 'no owner'}",
             )
+    for allow_owner in (False, True):
+        yield pytest.param(
+            PromotionState.PENDING,
+            True,
+            allow_owner,
+            True,
+            id=f"pending-1 of 2 approvals-{'owner allowed' if allow_owner else 'no owner'}",
+        )
 
 
-@pytest.mark.parametrize(("state", "complete", "allow_owner"), cases())
+@pytest.mark.parametrize(("state", "complete", "allow_owner", "partial"), cases())
 def test_page_engine_and_inbox_agree_for_every_role_and_relation(
-    world, state, complete, allow_owner
+    world, state, complete, allow_owner, partial
 ):
-    case = build_case(world, state, complete, allow_owner)
+    case = build_case(world, state, complete, allow_owner, partial)
     pk = case.request.pk
     seen = set()
     for role in ROLES:
@@ -191,6 +212,7 @@ def test_page_engine_and_inbox_agree_for_every_role_and_relation(
         expected = {"wrong_role", "own_request", "no_roster_entry", "not_requester"}
         expected |= {"owner_cannot_approve"} if not allow_owner else set()
         expected |= {"checklist_incomplete"} if not complete else set()
+        expected |= {"already_approved"} if partial else set()
         codes = {code for _, code in seen}
         assert expected <= codes
         assert ("approve", "allowed") in seen if complete else ("tick", "allowed") in seen
