@@ -38,7 +38,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "promotions_list": ("List promotion requests", ""),
     "promotions_retrieve": ("Get a promotion request with its checklist", ""),
     "promotions_checks_create": ("Sign a checklist item", ""),
-    "promotions_approve_create": ("Approve a promotion request", ""),
+    "promotions_approve_create": ("Approve a promotion request (adds your approval)", ""),
     "promotions_reject_create": ("Reject a promotion request", ""),
     "promotions_withdraw_create": ("Withdraw a promotion request", ""),
     "protocols_list": ("List handoff protocols", ""),

@@ -15,7 +15,7 @@ from mlteam.registry.models import (
     ModelArtifact,
     PromotionRequest,
 )
-from mlteam.registry.selectors import promotions_for_list
+from mlteam.registry.selectors import approvals_with_approvers, promotions_for_list
 from mlteam.roster.models import MLTeamMember, Team
 from mlteam.tracking.models import Experiment, Run, RunMetric
 
@@ -58,9 +58,14 @@ def eval_results_for_api() -> QuerySet[EvalResult]:
     return EvalResult.objects.select_related("benchmark", "recorded_by__user")
 
 
+def promotions_for_api() -> QuerySet[PromotionRequest]:
+    """Promotion requests joined for lists, with their approvals (K of N) prefetched."""
+    return promotions_for_list().prefetch_related(approvals_with_approvers())
+
+
 def promotion_for_api(pk: int) -> PromotionRequest | None:
     return (
-        promotions_for_list()
+        promotions_for_api()
         .select_related("artifact__model__team", "artifact__card")
         .filter(pk=pk)
         .first()

@@ -11,7 +11,7 @@ from mlteam.backoffice.mixins import (
 )
 from mlteam.kernel.errors import DomainError, NotAllowed
 from mlteam.kernel.models import AuditEvent
-from mlteam.registry import configuration, services
+from mlteam.registry import configuration, rules, services
 from mlteam.registry.enums import PromotionState
 from mlteam.registry.models import (
     ChecklistItem,
@@ -19,6 +19,7 @@ from mlteam.registry.models import (
     HandoffProtocol,
     Model,
     ModelArtifact,
+    PromotionApproval,
     PromotionRequest,
 )
 from mlteam.roster.permissions import actor_for, member_of
@@ -120,6 +121,7 @@ class HandoffProtocolAdmin(ConfigAdminMixin, admin.ModelAdmin):
         "to_stage",
         "responsible_role",
         "allow_owner_approval",
+        "required_approvals",
         "active",
     ]
     list_filter = ["active", "from_stage", "to_stage", "responsible_role"]
@@ -199,8 +201,39 @@ class ChecklistItemInline(LabelledTabularInline):
         return False
 
 
+class PromotionApprovalInline(LabelledTabularInline):
+    """Who approved (K of N) and the checklist verdicts they saw; written only by the engine."""
+
+    model = PromotionApproval
+    extra = 0
+    can_delete = False
+    fields = ["approver", "at", "note", "verdicts_summary"]
+    readonly_fields = fields
+    verbose_name = "approval"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Checklist at approval")
+    def verdicts_summary(self, approval: PromotionApproval) -> str:
+        return "; ".join(
+            f"{v['item']}. {'✓' if v['satisfied'] else '✗'} {v['statement']}"
+            for v in approval.verdicts
+        )
+
+
 class DecisionActionForm(ActionForm):
     reason = forms.CharField(required=False, label="Reason (required to reject)")
+
+
+def _outcome(promotion: PromotionRequest) -> str:
+    if not promotion.is_pending:
+        return promotion.state
+    progress = rules.approvals_label(promotion.approvals.count(), promotion.required_approvals)
+    return f"your approval was added ({progress})"
 
 
 @admin.register(PromotionRequest)
@@ -228,6 +261,8 @@ class PromotionRequestAdmin(admin.ModelAdmin):
         "to_stage",
         "responsible_role",
         "allow_owner_approval",
+        "required_approvals",
+        "approvals_progress",
         "replaces",
         "requested_by",
         "requested_at",
@@ -237,7 +272,7 @@ class PromotionRequestAdmin(admin.ModelAdmin):
         "decided_at",
         "decision_note",
     ]
-    inlines = [ChecklistItemInline]
+    inlines = [ChecklistItemInline, PromotionApprovalInline]
     action_form = DecisionActionForm
     actions = ["approve_selected", "reject_selected"]
     date_hierarchy = "requested_at"
@@ -247,6 +282,10 @@ class PromotionRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Approvals")
+    def approvals_progress(self, promotion: PromotionRequest) -> str:
+        return rules.approvals_label(promotion.approvals.count(), promotion.required_approvals)
 
     def _decide(self, request, queryset, decide) -> None:
         actor = member_of(request.user)
@@ -261,9 +300,9 @@ class PromotionRequestAdmin(admin.ModelAdmin):
             except DomainError as error:
                 self.message_user(request, f"#{promotion.pk}: {error.message}", messages.ERROR)
             else:
-                self.message_user(request, f"#{decided.pk}: {decided.state}.", messages.SUCCESS)
+                self.message_user(request, f"#{decided.pk}: {_outcome(decided)}.", messages.SUCCESS)
 
-    @admin.action(description="Approve selected requests (as a gate owner)")
+    @admin.action(description="Approve selected requests (adds your approval, as a gate owner)")
     def approve_selected(self, request, queryset):
         self._decide(
             request, queryset, lambda p, actor: services.promotion_approve(request=p, actor=actor)

@@ -222,7 +222,8 @@ def promotions_requested_by(member: MLTeamMember | None) -> QuerySet[PromotionRe
     return promotions_for_list().filter(requested_by=member)
 
 
-def _approvals_with_approvers() -> Prefetch:
+def approvals_with_approvers() -> Prefetch:
+    """A request's approvals, oldest first, with their approvers (for the rules and displays)."""
     return Prefetch(
         "approvals",
         queryset=PromotionApproval.objects.select_related("approver__user").order_by("at", "id"),
@@ -243,7 +244,7 @@ def promotion_for_page(pk: int) -> PromotionRequest:
             "decided_by__user",
             "replaces",
         )
-        .prefetch_related(_approvals_with_approvers())
+        .prefetch_related(approvals_with_approvers())
         .get(pk=pk)
     )
 
@@ -270,6 +271,36 @@ def promotion_events(request: PromotionRequest) -> QuerySet[AuditEvent]:
         .select_related("actor", "artifact__model", "promotion")
         .order_by("at", "id")
     )
+
+
+@dataclass(frozen=True)
+class ApprovalProgress:
+    """Where a K-of-N gate stands: who approved and when, and how many approvals are still
+    needed (from the request's prefetched approvals)."""
+
+    approvals: list[PromotionApproval]
+    required: int
+
+    @property
+    def count(self) -> int:
+        return len(self.approvals)
+
+    @property
+    def label(self) -> str:
+        return rules.approvals_label(self.count, self.required)
+
+    @property
+    def still_needed(self) -> int:
+        return max(self.required - self.count, 0)
+
+    @property
+    def next_completes(self) -> bool:
+        """The next approval is the last one the gate needs: it moves the version."""
+        return self.still_needed <= 1
+
+
+def approval_progress(request: PromotionRequest) -> ApprovalProgress:
+    return ApprovalProgress(list(request.approvals.all()), request.required_approvals)
 
 
 @dataclass(frozen=True)

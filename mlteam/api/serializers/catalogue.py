@@ -34,6 +34,7 @@ class ProtocolSerializer(serializers.ModelSerializer):
             "to_stage",
             "responsible_role",
             "allow_owner_approval",
+            "required_approvals",
             "active",
             "criteria",
         ]

@@ -143,6 +143,18 @@ class EvalRecordSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
+class ApprovalSerializer(serializers.Serializer):
+    """One gate owner's approval, with the checklist verdicts as they stood then."""
+
+    approver = serializers.CharField(source="approver.user.username")
+    at = serializers.DateTimeField()
+    note = serializers.CharField()
+    verdicts = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Per checklist item: item, statement, satisfied, explanation, observed.",
+    )
+
+
 class PromotionSerializer(serializers.ModelSerializer):
     model = serializers.CharField(source="artifact.model.name", read_only=True)
     version = serializers.IntegerField(source="artifact.version", read_only=True)
@@ -153,6 +165,13 @@ class PromotionSerializer(serializers.ModelSerializer):
     requested_by = serializers.CharField(source="requested_by.user.username", read_only=True)
     decided_by = serializers.CharField(
         source="decided_by.user.username", read_only=True, allow_null=True, default=None
+    )
+    required_approvals = serializers.IntegerField(
+        read_only=True,
+        help_text="How many distinct gate owners must approve (K of N), as when it was requested.",
+    )
+    approvals = ApprovalSerializer(
+        many=True, read_only=True, help_text="The approvals so far, oldest first."
     )
 
     class Meta:
@@ -166,6 +185,8 @@ class PromotionSerializer(serializers.ModelSerializer):
             "state",
             "responsible_role",
             "allow_owner_approval",
+            "required_approvals",
+            "approvals",
             "requested_by",
             "requested_at",
             "note",

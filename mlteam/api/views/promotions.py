@@ -12,7 +12,6 @@ from mlteam.api import filters, selectors
 from mlteam.api.serializers import registry as s
 from mlteam.api.views.common import acting_member
 from mlteam.kernel.errors import NotFound
-from mlteam.registry import selectors as registry_selectors
 from mlteam.registry import services
 from mlteam.registry.models import PromotionRequest
 from mlteam.registry.selectors import promotion_checks
@@ -41,7 +40,7 @@ class PromotionList(generics.ListAPIView):
     ordering = "-requested_at"
 
     def get_queryset(self):
-        return registry_selectors.promotions_for_list()
+        return selectors.promotions_for_api()
 
 
 class PromotionDetail(generics.GenericAPIView):
@@ -90,7 +89,10 @@ class PromotionApprove(generics.GenericAPIView):
 
     @extend_schema(request=s.NoteSerializer, responses={200: s.PromotionDetailSerializer})
     def post(self, request, pk: int):
-        """Approve: the version moves stage at once (the previous production one is deprecated)."""
+        """Add your approval. When it is the last one the gate needs (``required_approvals``
+        distinct gate owners) the request is approved and the version moves stage at once (the
+        previous production one is deprecated); before that the answer is the still pending
+        request with its ``approvals``. Approving twice is refused with ``already_approved``."""
         return decide(request, pk, s.NoteSerializer, services.promotion_approve, "note")
 
 

@@ -246,7 +246,7 @@ class VersionPromotionList(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return self.serializer_class.Meta.model.objects.none()
         artifact = version_or_404(self.kwargs["name"], self.kwargs["version"])
-        return registry_selectors.promotions_for_list().filter(artifact=artifact)
+        return selectors.promotions_for_api().filter(artifact=artifact)
 
     @extend_schema(
         request=s.PromotionRequestSerializer, responses={201: s.PromotionDetailSerializer}

@@ -193,6 +193,7 @@ def _promotion_context(request, promotion: PromotionRequest, **extra) -> dict:
     context = {"promotion": promotion, "artifact": promotion.artifact, "checks": checks}
     context |= {"rights": rights, "events": selectors.promotion_events(promotion)}
     context["satisfied_count"] = sum(1 for check in checks if check.satisfied)
+    context["progress"] = selectors.approval_progress(promotion)
     if not promotion.is_pending and member is not None and promotion.decided_by_id == member.pk:
         # Whoever just decided sees what waits for them next.
         waiting = selectors.promotions_waiting_for(member).exclude(pk=promotion.pk)
@@ -268,10 +269,18 @@ def _decide(request, pk: int, act, form_class=DecisionForm, field: str = "note")
 
 @require_POST
 def promotion_approve(request, pk: int):
-    """Approve: the version moves stage at once; the page body re-renders in place."""
+    """Add the viewer's approval; the last one a K-of-N gate needs moves the version at once.
+    The page body re-renders in place."""
 
     def act(promotion, actor, note):
-        services.promotion_approve(request=promotion, actor=actor, note=note)
+        done = services.promotion_approve(request=promotion, actor=actor, note=note)
+        if done.is_pending:
+            progress = selectors.approval_progress(done)
+            return (
+                f"Added your approval ({progress.label}); {promotion.artifact} moves to "
+                f"{promotion.to_stage} when {progress.still_needed} more "
+                f"{'holder approves' if progress.still_needed == 1 else 'holders approve'}."
+            )
         replaced = (
             f"; v{promotion.replaces.version} is now deprecated" if promotion.replaces else ""
         )
