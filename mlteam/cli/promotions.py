@@ -12,6 +12,8 @@ def show_promotion(s: Settings, promotion: Promotion, headline: str) -> None:
     if s.json:
         return output.emit_json(promotion.raw)
     click.echo(headline)
+    if promotion.required_approvals > 1 or len(promotion.approvals) > 1:
+        click.echo(approvals_line(promotion))
     output.table(
         [item.raw for item in promotion.checklist],
         [
@@ -24,6 +26,12 @@ def show_promotion(s: Settings, promotion: Promotion, headline: str) -> None:
         empty="(no checklist items)",
     )
     return None
+
+
+def approvals_line(p: Promotion) -> str:
+    """ "1 of 2 approvals: alice (2026-05-01 10:00)"."""
+    who = ", ".join(f"{a.approver} ({(a.at or '')[:16].replace('T', ' ')})" for a in p.approvals)
+    return f"{p.approvals_label}: {who}" if who else f"{p.approvals_label} so far"
 
 
 def describe(p: Promotion) -> str:
@@ -112,9 +120,14 @@ def promotions_check(s: Settings, promotion_id, item, evidence, untick):
 @json_option
 @pass_settings
 def promotions_approve(s: Settings, promotion_id, note):
-    """Approve a request: the version moves stage at once (gate owners)."""
+    """Approve a request (gate owners): adds your approval; the last one the gate needs moves
+    the version at once."""
     body = s.api.promotion_approve(promotion_id, note=note)
-    show_promotion(s, body, "Approved " + describe(body))
+    if body.state == "pending":
+        headline = f"Added your approval ({body.approvals_label}) to " + describe(body)
+    else:
+        headline = "Approved " + describe(body)
+    show_promotion(s, body, headline)
 
 
 @promotions.command("reject")

@@ -23,6 +23,7 @@ from .errors import (
     Unauthorized,
 )
 from .types import (
+    Approval,
     Benchmark,
     Card,
     CardResult,
@@ -44,6 +45,7 @@ from .types import (
 
 __all__ = [
     "ApiError",
+    "Approval",
     "BadRequest",
     "Benchmark",
     "Card",

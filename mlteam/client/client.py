@@ -133,7 +133,8 @@ class Client(Transport):
         return t.Promotion.from_api(self.post(path, body))
 
     def promotion_approve(self, promotion_id: int, *, note: str = "") -> t.Promotion:
-        """Approve: the version moves stage at once."""
+        """Add your approval; the last one the gate needs (``required_approvals``) approves the
+        request and moves the version at once. Answers the request as it now stands."""
         path = f"promotions/{int(promotion_id)}/approve/"
         return t.Promotion.from_api(self.post(path, {"note": note}))
 

@@ -113,6 +113,16 @@ class ChecklistItem(Result):
 
 
 @dataclass(frozen=True)
+class Approval(Result):
+    """One gate owner's approval of a request (a K-of-N gate needs several)."""
+
+    approver: str = ""
+    at: str | None = None
+    note: str = ""
+    verdicts: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Promotion(Result):
     id: int = 0
     model: str = ""
@@ -122,6 +132,8 @@ class Promotion(Result):
     state: str = ""
     responsible_role: str = ""
     allow_owner_approval: bool = False
+    required_approvals: int = 1
+    approvals: list[Approval] = field(default_factory=list)
     requested_by: str | None = None
     requested_at: str | None = None
     note: str = ""
@@ -130,7 +142,13 @@ class Promotion(Result):
     decision_note: str = ""
     # only in answers about one request (its evaluated checklist)
     checklist: list[ChecklistItem] = field(default_factory=list)
-    NESTED: ClassVar[dict[str, Any]] = {"checklist": [ChecklistItem]}
+    NESTED: ClassVar[dict[str, Any]] = {"checklist": [ChecklistItem], "approvals": [Approval]}
+
+    @property
+    def approvals_label(self) -> str:
+        """ "1 of 2 approvals", as the promotion page says it."""
+        plural = "" if self.required_approvals == 1 else "s"
+        return f"{len(self.approvals)} of {self.required_approvals} approval{plural}"
 
 
 @dataclass(frozen=True)
