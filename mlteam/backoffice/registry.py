@@ -217,6 +217,10 @@ class PromotionApprovalInline(LabelledTabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        # Approvals are part of the request: whoever may see the request sees who approved it.
+        return request.user.has_perm("registry.view_promotionrequest")
+
     @admin.display(description="Checklist at approval")
     def verdicts_summary(self, approval: PromotionApproval) -> str:
         return "; ".join(
