@@ -158,3 +158,19 @@ def test_seeded_experiments_and_cards_carry_the_dates_of_their_story():
     assert len(started) > 5  # not every experiment "started" on one day
     updated = [c.updated_at.date() for c in ModelCard.objects.all()]
     assert sum(1 for day in updated if day == today) < len(updated) / 2  # not all "updated today"
+
+
+def test_the_retirement_gate_needs_two_approvals_and_one_retirement_waits_for_the_second():
+    seed()
+    retirement = HandoffProtocol.objects.get(name="Retirement")
+    assert retirement.required_approvals == 2
+    retired = PromotionRequest.objects.filter(protocol=retirement, state=PromotionState.APPROVED)
+    assert retired.exists()
+    for request in retired.prefetch_related("approvals"):
+        approvers = {a.approver_id for a in request.approvals.all()}
+        assert len(approvers) == 2 and request.requested_by_id not in approvers
+    (waiting,) = PromotionRequest.objects.filter(protocol=retirement, state=PromotionState.PENDING)
+    assert (waiting.required_approvals, waiting.approvals.count()) == (2, 1)
+    assert AuditEvent.objects.filter(
+        promotion=waiting, action=AuditAction.PROMOTION_APPROVAL_ADDED, summary__contains="1 of 2"
+    ).exists()

@@ -164,6 +164,10 @@ PROTOCOLS = [
     ),
 ]
 
+# K-of-N sign-off: protocols (by name) that need more than one gate owner's approval. Taking a
+# version out of production without a replacement affects every consumer, so two ML leads agree.
+REQUIRED_APPROVALS = {"Retirement": 2}
+
 # name, team, task, description, task benchmark, story
 # story: list of final stages for versions v1..vn (the lifecycle replays to reach them).
 MODELS = [

@@ -24,10 +24,15 @@ from mlteam.site.demo.catalogue import (
     FAILURE_MODES,
     MODELS,
     PROTOCOLS,
+    REQUIRED_APPROVALS,
 )
 from mlteam.site.demo.organisation import Organisation
 from mlteam.tracking.enums import RunStatus
 from mlteam.tracking.services import experiment_create, run_finish, run_log_metrics, run_start
+
+# A retirement left with 1 of its 2 approvals: the model whose production version waits for a
+# second ML lead (the K-of-N flow on the promotion page).
+RETIREMENT_HALF_APPROVED = "product-embedder"
 
 # Requests left pending for gate owners to find: model name -> (version, target stage).
 PENDING = {
@@ -74,6 +79,7 @@ class Replay:
                 to_stage=target,
                 responsible_role=self.org.roles[role],
                 allow_owner_approval=owner_ok,
+                required_approvals=REQUIRED_APPROVALS.get(name, 1),
                 description=description,
                 actor=lead,
                 at=at,
@@ -99,9 +105,10 @@ class Replay:
         pool = pool or [m for m in candidates if m.pk not in excluded]
         return self.rng.choice(pool)
 
-    def gate_owner(self, request, at) -> MLTeamMember:
+    def gate_owner(self, request, at, approved=()) -> MLTeamMember:
+        """A gate owner who may approve ``request`` and has not yet (``approved``)."""
         holders = self.org.holders(request.responsible_role.name)
-        exclude = [request.requested_by]
+        exclude = [request.requested_by, *approved]
         if not request.allow_owner_approval:
             exclude.append(request.artifact.owner)
         # The demo gate owner signs most production promotions, so logging in as them shows history.
@@ -178,10 +185,29 @@ class Replay:
             )
         return artifact
 
+    def requester_for(self, artifact: ModelArtifact, target: str, at: datetime) -> MLTeamMember:
+        team = self.org.of_team(artifact.model.team.slug)
+        # (``artifact`` may be a stale copy, e.g. in a rollback; its gate is one approval then.)
+        protocol = self.protocols.get((artifact.status, target))
+        if protocol is not None and protocol.required_approvals > 1:
+            # A gate owner who asks leaves one approver fewer; keep enough to reach K.
+            role = protocol.responsible_role_id
+            team = [m for m in team if m.role_id != role] or team
+        return self._pick(team, at)
+
     def promote(
-        self, artifact: ModelArtifact, target: str, at: datetime, *, decide=True, requester=None
+        self,
+        artifact: ModelArtifact,
+        target: str,
+        at: datetime,
+        *,
+        decide=True,
+        requester=None,
+        approvals: int | None = None,
     ):
-        requester = requester or self._pick(self.org.of_team(artifact.model.team.slug), at)
+        """Request ``artifact``'s move to ``target``; unless ``decide`` is false, gate owners tick
+        it and approve it (``approvals`` of them, default as many as the gate needs)."""
+        requester = requester or self.requester_for(artifact, target, at)
         request = services.promotion_request(
             artifact=artifact,
             to_stage=target,
@@ -199,9 +225,21 @@ class Replay:
                 at=at + timedelta(hours=20),
                 evidence=f"Checked by {approver}: https://wiki.example.com/runbooks/{artifact.model.name}",
             )
-        services.promotion_approve(request=request, actor=approver, at=at + timedelta(days=1))
+        approved = []
+        for index in range(request.required_approvals if approvals is None else approvals):
+            approver = approver if index == 0 else self.gate_owner(request, at, approved)
+            approved_at = at + timedelta(days=1, hours=3 * index)
+            services.promotion_approve(request=request, actor=approver, at=approved_at)
+            approved.append(approver)
         artifact.refresh_from_db()
         return request
+
+    def half_approved_retirement(self) -> None:
+        """A retirement with one of its two approvals, requested just before the retirement gate
+        was switched off (``practices.py``): the K-of-N flow, waiting for a second ML lead."""
+        model = Model.objects.get(name=RETIREMENT_HALF_APPROVED)
+        version = model.artifacts.get(status=Stage.PRODUCTION)
+        self.promote(version, Stage.DEPRECATED, self.now - timedelta(days=32), approvals=1)
 
     def fill_card(self, artifact, at, complete=True) -> None:
         model = artifact.model
@@ -315,6 +353,7 @@ class Replay:
                 at=start - timedelta(days=7),  # a week before its first version
             )
             self.model_story(model, story, start)
+        self.half_approved_retirement()
         for team_slug, names in CONSUMERS.items():
             for name in names:
                 since = self.now - timedelta(days=self.rng.randint(20, 300))
