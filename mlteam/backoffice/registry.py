@@ -109,6 +109,25 @@ class GateCriterionInline(LabelledTabularInline):
     fields = ["position", "kind", "statement", "benchmark", "comparator", "threshold"]
 
 
+class HandoffProtocolForm(forms.ModelForm):
+    """The protocol form; a post without *Required approvals* keeps the protocol's number (1 for
+    a new one) rather than failing, since older scripts and bookmarks predate the field."""
+
+    class Meta:
+        model = HandoffProtocol
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["required_approvals"].required = False
+
+    def clean_required_approvals(self):
+        value = self.cleaned_data.get("required_approvals")
+        if value is None:
+            return self.instance.required_approvals if self.instance.pk else 1
+        return value
+
+
 @admin.register(HandoffProtocol)
 class HandoffProtocolAdmin(ConfigAdminMixin, admin.ModelAdmin):
     """The state machine: ML leads edit it through ``mlteam.registry.configuration`` (one audit
@@ -128,6 +147,7 @@ class HandoffProtocolAdmin(ConfigAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "description"]
     list_select_related = ["responsible_role"]
     inlines = [GateCriterionInline]
+    form = HandoffProtocolForm
 
     def save_model(self, request, obj, form, change):
         actor = actor_for(request.user)
