@@ -15,4 +15,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = audit_seal()
         head = f"chain head {result.head}" if result.head else "the chain is empty"
-        self.stdout.write(f"Sealed {result.sealed} events; {head}.")
+        events = "event" if result.sealed == 1 else "events"
+        self.stdout.write(f"Sealed {result.sealed} {events}; {head}.")

@@ -39,7 +39,8 @@ class Command(BaseCommand):
         self.stdout.write(self._summary(result))
 
     def _summary(self, result) -> str:
-        summary = f"{result.verified} events verified, {result.unsealed} not yet sealed"
+        events = "event" if result.verified == 1 else "events"
+        summary = f"{result.verified} {events} verified, {result.unsealed} not yet sealed"
         if result.oldest_unsealed:
             summary += f" (oldest from {result.oldest_unsealed:%Y-%m-%d %H:%M:%S %Z})"
         head = f"chain head {result.head}" if result.head else "the chain is empty"
