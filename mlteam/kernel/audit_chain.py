@@ -41,7 +41,8 @@ from django.db import connection, transaction
 from mlteam.kernel.models import AuditEvent
 
 GENESIS = "0" * 64
-# Bump when the canonical form changes; old events keep verifying under the version they carry.
+# Part of the sealed text. A changed form needs a new version, and verifying must keep using
+# this one for the events sealed before the change (e.g. up to a recorded position).
 CANONICAL_VERSION = 1
 CONTENT_FIELDS = (
     "id",
