@@ -4,6 +4,7 @@ with. Tampering is done as an attacker with database access would: raw SQL (on P
 superuser who silences the append-only trigger with ``session_replication_role = replica``)."""
 
 import threading
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -11,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
-from mlteam.kernel import audit_chain
+from mlteam.kernel import audit_chain, tasks
 from mlteam.kernel.actors import SYSTEM
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.audit_chain import audit_seal, audit_verify, canonical_content
@@ -212,6 +213,30 @@ def test_a_service_write_is_sealed_after_commit_by_the_task(
 
     assert not AuditEvent.objects.filter(seal__isnull=True).exists()
     assert audit_verify().ok
+
+
+def test_a_busy_process_queues_one_deferred_run_a_second(settings, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    monkeypatch.setitem(tasks._queued, "until", None)
+    start = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    queued = DBTaskResult.objects.filter(task_path__endswith="seal_audit_trail")
+
+    def commit_at(milliseconds):
+        monkeypatch.setattr(tasks, "_now", lambda: start + timedelta(milliseconds=milliseconds))
+        _enqueue_sealing()
+
+    commit_at(0)
+    commit_at(300)  # covered: the queued run starts at 1 s, after this commit
+    commit_at(700)
+    assert list(queued.values_list("run_after", flat=True)) == [start + timedelta(seconds=1)]
+    commit_at(900)  # too close to the queued run's start: queue the next one
+    commit_at(1500)
+    assert queued.count() == 2
+    assert queued.order_by("run_after").last().run_after == start + timedelta(milliseconds=1900)
 
 
 def test_a_rolled_back_write_enqueues_nothing(django_capture_on_commit_callbacks):
