@@ -144,13 +144,31 @@ def _seal_batch(head: ChainHead | None, batch: list[dict]) -> ChainHead:
     for event in batch:
         position += 1
         seal = seal_of(prev_seal, event)
-        rows.append(
-            AuditEvent(pk=event["id"], seal_position=position, prev_seal=prev_seal, seal=seal)
-        )
+        rows.append((position, prev_seal, seal, event["id"]))
         prev_seal = seal
-    # A queryset UPDATE (never save(), which refuses changes to an audit event).
-    AuditEvent.objects.bulk_update(rows, SEAL_FIELDS)
+    _write_seals(rows)
     return ChainHead(position, prev_seal)
+
+
+def _write_seals(rows: list[tuple[int, str, str, int]]) -> None:
+    """UPDATE by primary key (never save(), which refuses changes to an audit event): on
+    PostgreSQL one statement per batch, on SQLite (in-process, no round trips) one per row."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(
+                f"UPDATE {table} SET seal_position = %s, prev_seal = %s, seal = %s"
+                " WHERE id = %s AND seal IS NULL",
+                rows,
+            )
+            return
+        values = ", ".join(["(%s::bigint, %s, %s, %s::bigint)"] * len(rows))
+        cursor.execute(
+            f"UPDATE {table} AS e SET seal_position = v.position, prev_seal = v.prev_seal,"
+            f" seal = v.seal FROM (VALUES {values}) AS v(position, prev_seal, seal, id)"
+            " WHERE e.id = v.id AND e.seal IS NULL",
+            [value for row in rows for value in row],
+        )
 
 
 @dataclass(frozen=True)
