@@ -12,6 +12,7 @@ from mlteam.kernel import events
 from mlteam.kernel.actors import SYSTEM, actor_user
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.models import AuditEvent
+from mlteam.kernel.tasks import seal_after_commit
 
 _CONTEXT: ContextVar[tuple] = ContextVar("audit_context", default=())
 
@@ -63,6 +64,7 @@ def audit_record(
         team=team,
     )
     events.publish(event)
+    seal_after_commit()
     return event
 
 

@@ -11,6 +11,10 @@ class AuditEvent(models.Model):
 
     Rows are never updated or deleted (``save`` refuses updates; on PostgreSQL a trigger refuses
     UPDATE, DELETE and TRUNCATE). Subject foreign keys are denormalised so timelines are one query.
+
+    The one write after insert is sealing (``kernel.audit_chain``): the sealer sets the three
+    ``seal`` columns once, chaining the event to the one sealed before it; the trigger allows
+    exactly that update and nothing else.
     """
 
     at = models.DateTimeField(db_index=True)
@@ -53,6 +57,12 @@ class AuditEvent(models.Model):
     team = models.ForeignKey(
         "roster.Team", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="events"
     )
+    # Tamper evidence, set once by the sealer after commit (null until then): the event's place
+    # in the chain (1, 2, 3, … with no gaps), the previous event's seal and
+    # sha256(prev_seal + canonical content).
+    seal_position = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    prev_seal = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    seal = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         # The table keeps the name it had when the registry owned it (one append-only trigger).
@@ -65,6 +75,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["model", "action", "at"]),
             models.Index(fields=["member", "at"]),
             models.Index(fields=["team", "at"]),
+            # The sealer's "what is left to seal", small however long the trail grows.
+            models.Index(
+                fields=["id"], condition=models.Q(seal__isnull=True), name="auditevent_unsealed"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,20 +1,27 @@
 """The backup and restore runbook of the README, run for real: pg_dump the test database,
 pg_restore it into a new database, and compare every table's row count and the audit trail event
-by event; the restored append-only trigger still refuses changes. SQLite's ``.backup`` likewise."""
+by event; the restored append-only trigger still refuses changes and the restored hash chain
+verifies (``manage.py audit_verify`` on the copy). SQLite's ``.backup`` likewise."""
 
+import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 
 import psycopg
 import pytest
 from django.db import connection
 
+from mlteam.kernel.actors import SYSTEM
+from mlteam.kernel.audit import audit_record
+from mlteam.kernel.audit_chain import audit_seal
+from mlteam.kernel.enums import AuditAction
 from mlteam.registry import services
 from tests.conftest import IN_CI
 from tests.factories import MemberFactory
 
-from .conftest import database_url_of
+from .conftest import ROOT, database_url_of
 
 AUDIT = "registry_auditevent"
 
@@ -24,6 +31,14 @@ def some_history():
     model = services.model_create(name="backed-up", team=member.team, task="t", actor=member)
     for _ in range(3):
         services.artifact_register(model=model, actor=member)
+    # Details whose JSON a dump could re-spell: key order, floats, big numbers, non-ASCII, null.
+    audit_record(
+        action=AuditAction.CONFIG_CHANGED,
+        summary="ünïcode ✓",
+        actor=SYSTEM,
+        details={"z": 0.1, "a": {"y": [1, 2.5, "é"], "x": None}, "big": 10**15, "ok": True},
+    )
+    audit_seal()
 
 
 def table_counts(conn) -> dict[str, int]:
@@ -38,7 +53,8 @@ def table_counts(conn) -> dict[str, int]:
 
 def audit_trail(conn) -> list[tuple]:
     return conn.execute(
-        f"SELECT id, at, action, summary, actor_id, artifact_id FROM {AUDIT} ORDER BY id"
+        f"SELECT id, at, action, summary, actor_id, artifact_id, seal_position, seal FROM {AUDIT}"
+        " ORDER BY id"
     ).fetchall()
 
 
@@ -71,6 +87,16 @@ def test_pg_dump_and_pg_restore_give_back_every_row_and_the_audit_trail(transact
             assert audit_trail(restored) == audit_trail(source)
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
                 restored.execute(f"DELETE FROM {AUDIT}")
+        verify = subprocess.run(
+            [sys.executable, "manage.py", "audit_verify"],
+            cwd=ROOT,
+            env=os.environ | {"DATABASE_URL": restored_url, "DEBUG": "true"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert verify.returncode == 0, verify.stderr
+        assert verify.stdout.startswith(f"{counts[AUDIT]} events verified, 0 not yet sealed")
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{restored_name}" WITH (FORCE)')
