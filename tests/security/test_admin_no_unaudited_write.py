@@ -350,7 +350,9 @@ def walk_add(client, model, like: list[Control] | None) -> bool:
             elif control.required:
                 control.value = "1" if control.kind == "number" else f"new-{control.name}"
     count = model._default_manager.count()
-    post_and_check(client, admin_url(model, "add"), post_data(controls), f"adding a {model}")
+    post_and_check(
+        client, admin_url(model, "add"), post_data(controls), f"adding a {model._meta.label_lower}"
+    )
     return model._default_manager.count() > count
 
 
