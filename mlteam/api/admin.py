@@ -19,8 +19,21 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["revoked_at"]
     search_fields = ["name", "user__username", "prefix"]
     list_select_related = ["user"]
-    readonly_fields = ["prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    # Who holds a token and what it is called are fixed once it is made (re-pointing a token at
+    # another user would hand them its rights without a trace).
+    readonly_fields = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
     exclude = ["digest"]
 
     def has_add_permission(self, request):
         return False  # tokens are made on the API tokens page or by `manage.py create_token`
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a token is revoked (its record stays), never deleted

@@ -22,11 +22,11 @@ OPERATIONS: dict[str, tuple[str, str]] = {
         "any) and the stages an active handoff protocol can move it to.",
     ),
     "models_versions_update": (
-        "Replace a version (always refused)",
-        "Always refused like PATCH: a registered version is immutable and its status changes "
-        "only through promotions.",
+        "Change a version's description (PUT)",
+        "As PATCH: only the description changes; a registered version is otherwise immutable "
+        "and its status changes only through promotions.",
     ),
-    "models_versions_partial_update": ("Change a version (always refused)", ""),
+    "models_versions_partial_update": ("Change a version's description", ""),
     "models_versions_card_retrieve": ("Get a model card (JSON or README.md)", ""),
     "models_versions_card_update": ("Import a README.md model card", ""),
     "models_versions_card_create": ("Import a README.md model card (POST)", ""),
@@ -124,8 +124,8 @@ TAGS: list[tuple[str, str]] = [
 
 TAG_DESCRIPTIONS = {
     "models": "Registered models: the catalogue product teams browse.",
-    "versions": "Versions of a model (ModelArtifact): registered by pipelines, immutable, "
-    "moved between stages only by approved promotions.",
+    "versions": "Versions of a model (ModelArtifact): registered by pipelines, immutable but "
+    "for their description, moved between stages only by approved promotions.",
     "cards": "Model cards: JSON, Hugging Face README.md export and import.",
     "evals": "Eval results on the shared benchmarks.",
     "promotions": "Promotion requests through handoff gates: checklists, sign-offs, decisions.",

@@ -74,8 +74,9 @@ class ModelAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
 
 
 @admin.register(ModelArtifact)
-class ModelArtifactAdmin(admin.ModelAdmin):
-    """Versions are registered through the service (UI, API, CLI); here only notes are edited."""
+class ModelArtifactAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
+    """Versions are registered through the service (UI, API, CLI) and are immutable: here only
+    the description is edited, through ``artifact_update`` (audited, the same rule as the API)."""
 
     list_display = ["__str__", "status", "owner", "created_at", "status_changed_at"]
     list_filter = ["status", "model__team", "model__task"]
@@ -88,10 +89,11 @@ class ModelArtifactAdmin(admin.ModelAdmin):
         "status",
         "owner",
         "source_run",
+        "artifact_uri",
         "created_at",
         "status_changed_at",
     ]
-    fields = [*readonly_fields[:5], "artifact_uri", "description", *readonly_fields[5:]]
+    fields = [*readonly_fields[:6], "description", *readonly_fields[6:]]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
@@ -99,6 +101,12 @@ class ModelArtifactAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        stored = ModelArtifact.objects.select_related("model__team").get(pk=obj.pk)
+        services.artifact_update(artifact=stored, actor=member_of(request.user), changes=changes)
+        obj.refresh_from_db()
 
 
 class GateCriterionInline(LabelledTabularInline):

@@ -289,9 +289,12 @@ class OrientationTargetAdmin(RosterEditMixin, admin.ModelAdmin):
     list_display = ["team", "target_research_share", "tolerance", "updated_at"]
     list_select_related = ["team"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["team"] if obj is not None else []  # a target belongs to its team for good
+
     def save_model(self, request, obj, form, change):
         target = services.orientation_target_set(
-            team=form.cleaned_data["team"],
+            team=obj.team if change else form.cleaned_data["team"],
             actor=actor_for(request.user),
             target_share=form.cleaned_data["target_research_share"],
             tolerance=form.cleaned_data["tolerance"],

@@ -83,7 +83,7 @@ def audit_config_change(
     """Record an edit of configuration that decides who may do what (protocols and their
     criteria, roles, team relations, model consumers): ``verb`` is added, changed, deleted
     (for criteria, reordered); ``of`` names what ``obj`` belongs to (a criterion's protocol)."""
-    label = obj._meta.verbose_name
+    label = str(obj._meta.verbose_name)  # Django's own models name themselves lazily
     fields = f" ({', '.join(changed)})" if changed else ""
     within = f" of '{of}'" if of is not None else ""
     return audit_record(

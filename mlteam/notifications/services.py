@@ -269,7 +269,8 @@ def delivery_redeliver(
     *, actor: MLTeamMember, delivery_item: WebhookDelivery, reset_failures: bool = False
 ) -> WebhookDelivery:
     """Send a delivery again (a fresh round of attempts); ``reset_failures`` clears the
-    subscription's failures in a row. Side effects: a delivery task."""
+    subscription's failures in a row. Side effects: AuditEvent ``webhook.redelivered``, a delivery
+    task."""
     from mlteam.notifications import tasks
 
     _require_ml_lead(actor, "redeliver webhooks")
@@ -283,6 +284,17 @@ def delivery_redeliver(
             WebhookSubscription.objects.filter(pk=delivery_item.subscription_id).update(
                 consecutive_failures=0
             )
+        audit_record(
+            action=AuditAction.WEBHOOK_REDELIVERED,
+            summary=f"{actor} sent {delivery_item.event_type} to "
+            f"{delivery_item.subscription.url} again",
+            actor=actor,
+            details={
+                "delivery": delivery_item.pk,
+                "message_id": delivery_item.message_id,
+                "reset_failures": reset_failures,
+            },
+        )
         tasks.enqueue_on_commit(tasks.deliver_webhook, delivery_id=delivery_item.pk)
     delivery_item.refresh_from_db()
     return delivery_item

@@ -1,7 +1,8 @@
 """Registering models and their versions: new versions always start experimental.
 
-Part of the handoff engine's interface (``services.py`` re-exports both functions); every
-write runs in one transaction with its AuditEvent.
+Part of the handoff engine's interface (``services.py`` re-exports these functions); every
+write runs in one transaction with its AuditEvent. A registered version is immutable except
+its description (``artifact_update``, the one place that rule lives for the admin and the API).
 """
 
 import re
@@ -15,7 +16,7 @@ from django.utils.text import slugify
 from mlteam.cards.services import card_start_for_artifact
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction, Stage
-from mlteam.kernel.errors import Conflict, InvalidInput
+from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
 from mlteam.registry.models import Model, ModelArtifact, StageTransition
 from mlteam.roster.membership import require_team_work
 from mlteam.roster.models import MLTeamMember, Team
@@ -184,3 +185,56 @@ def artifact_register(
             },
         )
     return artifact
+
+
+# What may change once a version is registered: nothing that was evaluated and signed off.
+VERSION_EDITABLE = ("description",)
+
+
+def version_immutable(artifact: ModelArtifact, fields) -> InvalidInput:
+    """The refusal of any change to a registered version other than its description."""
+    named = ", ".join(sorted(fields)) or "this"
+    return InvalidInput(
+        "version_immutable",
+        f"{artifact.model.name} v{artifact.version} is immutable once registered: {named} "
+        "cannot change (what was evaluated and signed off must not change); only its "
+        "description can. Edit its card, or register a new version.",
+    )
+
+
+def artifact_update(*, artifact: ModelArtifact, actor: MLTeamMember, changes: dict):
+    """Change a version's description; every other field is refused (``status_read_only`` for
+    the status, ``version_immutable`` for the rest). Side effects: AuditEvent
+    ``artifact.updated`` with the old and new description; a change that changes nothing writes
+    nothing.
+    """
+    if "status" in changes:
+        raise InvalidInput(
+            "status_read_only",
+            "status is read-only: a version changes stage only through an approved promotion.",
+        )
+    fixed = set(changes) - set(VERSION_EDITABLE)
+    if fixed:
+        raise version_immutable(artifact, fixed)
+    if actor is None:
+        raise NotAllowed(
+            "no_roster_entry", "You have no roster entry, so you cannot edit versions."
+        )
+    require_team_work(actor, artifact.model.team, f"edit {artifact}")
+    description = changes.get("description", artifact.description)
+    if not isinstance(description, str):
+        raise InvalidInput("invalid_description", "A version's description is text.")
+    with transaction.atomic():
+        stored = ModelArtifact.objects.select_for_update().get(pk=artifact.pk)
+        if stored.description == description:
+            return stored
+        ModelArtifact.objects.filter(pk=stored.pk).update(description=description)
+        audit_record(
+            action=AuditAction.ARTIFACT_UPDATED,
+            summary=f"{actor} changed the description of {stored}",
+            actor=actor.user,
+            artifact=stored,
+            details={"fields": ["description"], "from": stored.description, "to": description},
+        )
+        stored.description = description
+    return stored

@@ -8,6 +8,7 @@ Registering models and versions lives in ``registration.py`` and is part of this
 
 __all__ = [
     "artifact_register",
+    "artifact_update",
     "model_create",
     "model_update",
     "promotion_approve",
@@ -39,7 +40,12 @@ from mlteam.registry.models import (
     PromotionRequest,
     StageTransition,
 )
-from mlteam.registry.registration import artifact_register, model_create, model_update
+from mlteam.registry.registration import (
+    artifact_register,
+    artifact_update,
+    model_create,
+    model_update,
+)
 from mlteam.roster.models import MLTeamMember
 
 

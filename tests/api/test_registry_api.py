@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from mlteam.evals.models import EvalResult
-from mlteam.kernel.enums import Stage
+from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
 from mlteam.registry.models import Model, ModelArtifact, StageTransition
@@ -79,12 +79,32 @@ def test_status_is_never_writable(world, as_user):
     detail = response.json()["detail"]
     assert "/api/v1/models/intent/versions/<the new version>/promotions/" in detail
     assert "{name}" not in detail and "{version}" not in detail
-    response = api.patch(V1, {"description": "new"})
-    assert response.json()["error"] == "version_immutable"
+    for fixed in ({"artifact_uri": "s3://attacker/swapped.bin"}, {"owner": "product"}):
+        response = api.patch(V1, {**fixed, "description": "new"})
+        assert response.status_code == 400
+        assert response.json()["error"] == "version_immutable"
+        assert next(iter(fixed)) in response.json()["detail"]
     world.artifact.refresh_from_db()
     assert world.artifact.status == Stage.EXPERIMENTAL
+    assert world.artifact.artifact_uri == "s3://m/intent/v1"
     assert world.model.artifacts.count() == 1
     assert AuditEvent.objects.count() == before
+
+
+def test_a_version_description_changes_audited(world, as_user):
+    """The one change a registered version allows, through the service the admin uses too."""
+    response = as_user(world.member).patch(V1, {"description": "retrained on May data"})
+    assert response.status_code == 200
+    assert response.json()["description"] == "retrained on May data"
+    event = AuditEvent.objects.get(action=AuditAction.ARTIFACT_UPDATED)
+    assert event.artifact_id == world.artifact.pk and event.actor == world.member.user
+    assert event.details["to"] == "retrained on May data"
+    again = as_user(world.member).patch(V1, {"description": "retrained on May data"})
+    assert again.status_code == 200
+    assert AuditEvent.objects.filter(action=AuditAction.ARTIFACT_UPDATED).count() == 1
+    refused = as_user(world.reader).patch(V1, {"description": "mine"})
+    assert refused.status_code == 403
+    assert as_user(world.member).patch(V1, ["x"], format="json").status_code == 400
 
 
 def test_version_detail(world, as_user):

@@ -3,6 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from mlteam.kernel.enums import AuditAction
+from mlteam.kernel.models import AuditEvent
 from mlteam.notifications.models import WebhookDelivery, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
@@ -81,4 +83,6 @@ def test_redeliver_queues_a_delivery_again(world, settings):
     )
     again = lead.post(f"/api/v1/webhooks/{hook['id']}/deliveries/{item.pk}/redeliver/")
     assert again.status_code == 202 and again.json()["state"] == "pending"
+    told = AuditEvent.objects.get(action=AuditAction.WEBHOOK_REDELIVERED)
+    assert told.actor == world.lead.user and told.details["delivery"] == item.pk
     assert lead.post(f"/api/v1/webhooks/{hook['id']}/deliveries/999/redeliver/").status_code == 404

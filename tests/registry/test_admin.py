@@ -33,17 +33,39 @@ def ready_request(world):
     return request
 
 
-def test_artifact_status_is_read_only_in_the_admin(client, world):
-    artifact = world.register()
-    staff(client, world.lead, "view_modelartifact", "change_modelartifact", "delete_modelartifact")
+def test_a_version_is_immutable_in_the_admin_but_its_description_is_audited(client, world):
+    """The finding: a superuser swapped the production version's artifact_uri unaudited."""
+    artifact = world.in_production()
+    world.lead.user.is_superuser = True
+    staff(client, world.lead, "view_modelartifact", "change_modelartifact")
     url = f"/admin/registry/modelartifact/{artifact.pk}/change/"
 
     page = client.get(url).content.decode()
-    assert 'name="status"' not in page and 'name="artifact_uri"' in page
+    for fixed in ("status", "artifact_uri", "owner", "source_run"):
+        assert f'name="{fixed}"' not in page
+    assert 'name="description"' in page
 
-    client.post(url, {"status": "production", "artifact_uri": "s3://new", "description": ""})
+    before = AuditEvent.objects.count()
+    client.post(
+        url,
+        {
+            "status": "deprecated",
+            "artifact_uri": "s3://attacker/swapped.bin",
+            "owner": world.outsider.pk,
+            "description": "retrained on May data",
+        },
+    )
     artifact.refresh_from_db()
-    assert (artifact.status, artifact.artifact_uri) == (Stage.EXPERIMENTAL, "s3://new")
+    assert (artifact.status, artifact.artifact_uri, artifact.owner_id) == (
+        Stage.PRODUCTION,
+        "",
+        world.owner.pk,
+    )
+    assert artifact.description == "retrained on May data"
+    event = AuditEvent.objects.get(pk__gt=0, action=AuditAction.ARTIFACT_UPDATED)
+    assert AuditEvent.objects.count() == before + 1
+    assert event.actor == world.lead.user and event.artifact_id == artifact.pk
+    assert event.details["to"] == "retrained on May data"
 
 
 def test_artifacts_cannot_be_deleted_or_added_in_the_admin(client, world):

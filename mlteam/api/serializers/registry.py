@@ -118,10 +118,10 @@ class VersionRegisterSerializer(serializers.Serializer):
 
 
 class VersionPatchSerializer(serializers.Serializer):
-    """Documents the refusal: a registered version is immutable and its status moves only
-    through promotions."""
+    """Only the description of a registered version changes; any other field is refused
+    (``version_immutable``, ``status_read_only``)."""
 
-    status = serializers.CharField(required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
 
 
 class EvalResultSerializer(serializers.ModelSerializer):

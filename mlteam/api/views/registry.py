@@ -179,20 +179,26 @@ class VersionDetail(generics.GenericAPIView):
 
     @extend_schema(
         request=s.VersionPatchSerializer,
-        responses={400: REFUSED},
-        description="Always refused: a registered version is immutable and its status changes "
-        "only through promotions (`status_read_only`, or `version_immutable` for other fields).",
+        responses={200: s.VersionSerializer, 400: REFUSED},
+        description="Only the description changes (audited as `artifact.updated`): a registered "
+        "version is otherwise immutable (`version_immutable`) and its status changes only "
+        "through promotions (`status_read_only`).",
     )
     def patch(self, request, name: str, version: int):
-        version_or_404(name, version)
+        artifact = version_or_404(name, version)
         refuse_status(request.data, name, version)
-        raise InvalidInput(
-            "version_immutable",
-            f"{name} v{version} is immutable once registered (what was evaluated and signed off "
-            "must not change); edit its card, or register a new version.",
+        if not isinstance(request.data, dict):
+            raise InvalidInput("invalid", 'Send a JSON object, e.g. {"description": "..."}.')
+        # The service holds the rule (only the description may change) for the admin too.
+        updated = services.artifact_update(
+            artifact=artifact, actor=acting_member(request), changes=dict(request.data)
         )
+        artifact.description = updated.description  # the row with its joins, re-read not needed
+        return Response(s.VersionSerializer(artifact).data)
 
-    @extend_schema(request=s.VersionPatchSerializer, responses={400: REFUSED})
+    @extend_schema(
+        request=s.VersionPatchSerializer, responses={200: s.VersionSerializer, 400: REFUSED}
+    )
     def put(self, request, name: str, version: int):
         return self.patch(request, name, version)
 
