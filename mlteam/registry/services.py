@@ -23,6 +23,7 @@ from datetime import datetime
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from mlteam.kernel import limits
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.errors import Conflict, InvalidInput
@@ -71,6 +72,7 @@ def promotion_request(
     protocol never rewrites this request. Side effects: AuditEvent ``promotion.requested``.
     """
     target = _stage(to_stage)
+    limits.require_max_length("note", note, limits.NOTE)
     _refuse(rules.may_request(artifact, actor))
     at = at or timezone.now()
     with transaction.atomic():
@@ -199,7 +201,7 @@ def promotion_item_tick(
     ``promotion.item_ticked`` or ``promotion.item_unticked``.
     """
     at = at or timezone.now()
-    evidence = (evidence or "").strip()
+    evidence = limits.require_max_length("evidence", (evidence or "").strip(), limits.NOTE)
     with transaction.atomic():
         request = _lock_pending(item.request)
         item = request.items.select_for_update().get(pk=item.pk)
@@ -246,6 +248,7 @@ def promotion_approve(
     version), ``promotion.withdrawn`` (for a superseded request) and ``promotion.approved``.
     """
     at = at or timezone.now()
+    limits.require_max_length("note", note, limits.NOTE)
     try:
         with transaction.atomic():
             return _approve(request, actor, note, at)
@@ -402,7 +405,7 @@ def promotion_reject(
 
     Side effects: AuditEvent ``promotion.rejected``.
     """
-    reason = (reason or "").strip()
+    reason = limits.require_max_length("reason", (reason or "").strip(), limits.NOTE)
     at = at or timezone.now()
     with transaction.atomic():
         # Decided meanwhile, or not yours to decide, matters more than a missing reason.
@@ -421,6 +424,7 @@ def promotion_withdraw(
     *, request: PromotionRequest, actor: MLTeamMember, note: str = "", at: datetime | None = None
 ) -> PromotionRequest:
     """The requester (or an ML lead) takes a pending request back. Side effects: AuditEvent."""
+    limits.require_max_length("note", note, limits.NOTE)
     at = at or timezone.now()
     with transaction.atomic():
         request = _lock_pending(request)
