@@ -43,6 +43,7 @@ class ModelCreateSerializer(serializers.Serializer):
 
     name = serializers.CharField(
         trim_whitespace=False,
+        allow_blank=True,
         help_text=f"Lowercase letters, digits and hyphens, at most {limits.NAME} characters; "
         "anything else is refused with `invalid_name` (never rewritten).",
     )
