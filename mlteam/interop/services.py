@@ -443,6 +443,7 @@ def mlflow_import_queue(
         raise NotAllowed(
             "not_ml_lead", "Only ML leads import from MLflow (it creates models for a team)."
         )
+    limits.require_max_length("tracking_uri", tracking_uri, limits.TRACKING_URI)
     try:
         reader = MlflowReader(tracking_uri)
     except MlflowError as error:
