@@ -72,11 +72,26 @@ def api_exception_handler(exc, context):
         headers["Retry-After"] = str(int(exc.wait))
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        body = error_body("invalid", " ".join(flatten(detail)), fields=detail)
+        body = error_body(_validation_code(exc), " ".join(flatten(detail)), fields=detail)
     else:
         body = error_body(_code(exc), str(exc.detail))
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)
+
+
+def _codes(codes) -> list[str]:
+    if isinstance(codes, dict):
+        return [code for value in codes.values() for code in _codes(value)]
+    if isinstance(codes, list):
+        return [code for value in codes for code in _codes(value)]
+    return [str(codes)]
+
+
+def _validation_code(exc: exceptions.ValidationError) -> str:
+    """``too_long`` when a serializer's own length check refused the input (the services' code
+    for the same rule), else ``invalid``."""
+    codes = _codes(exc.get_codes())
+    return "too_long" if codes and all(code == "max_length" for code in codes) else "invalid"
 
 
 def _code(exc: exceptions.APIException) -> str:

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.kernel.enums import Stage
@@ -41,6 +42,47 @@ class IdFilter(filters.Filter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", BIGINT_MAX)
         super().__init__(*args, **kwargs)
+
+
+def boolean_refusal(raw: str) -> str:
+    return f"'{raw}' is not true or false; send true or false (or leave the parameter out)."
+
+
+def query_boolean(request, name: str, default: bool = False) -> bool:
+    """A boolean query parameter: absent is ``default``; only true/false (any case) are
+    booleans, anything else (``perhaps``, ``1``, an empty value) is a 400 naming ``name``."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    value = _boolean(raw)
+    if value is None:
+        raise DRFValidationError({name: [boolean_refusal(raw)]})
+    return value
+
+
+def _boolean(raw: str) -> bool | None:
+    return {"true": True, "false": False}.get(raw.strip().lower())
+
+
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false``; django-filter's own boolean filter treats ``mine=perhaps`` as if
+    it were not there, which hides a typo in a pipeline's query."""
+
+    def to_python(self, value):
+        if value is None:  # the parameter is absent
+            return None
+        parsed = _boolean(str(value))
+        if parsed is None:
+            raise ValidationError(boolean_refusal(value), code="invalid")
+        return parsed
+
+    def validate(self, value):
+        return None
+
+
+@extend_schema_field({"type": "boolean"})
+class BooleanFilter(filters.Filter):
+    field_class = StrictBooleanField
 
 
 def check_moment(value: datetime) -> datetime:
@@ -130,8 +172,8 @@ class PromotionFilter(filters.FilterSet):
     role = filters.CharFilter(
         field_name="responsible_role__name", lookup_expr="iexact", help_text="Responsible role."
     )
-    mine = filters.BooleanFilter(method="requested_by_me", help_text="Requested by you.")
-    waiting = filters.BooleanFilter(
+    mine = BooleanFilter(method="requested_by_me", help_text="Requested by you.")
+    waiting = BooleanFilter(
         method="waiting_for_me",
         help_text="Pending and yours to sign (your role, not your request).",
     )
@@ -151,7 +193,7 @@ class PromotionFilter(filters.FilterSet):
 
 
 class ProtocolFilter(filters.FilterSet):
-    active = filters.BooleanFilter()
+    active = BooleanFilter()
     from_stage = filters.ChoiceFilter(choices=Stage.choices)
     to_stage = filters.ChoiceFilter(choices=Stage.choices)
 
@@ -180,7 +222,7 @@ class MemberFilter(filters.FilterSet):
     team = filters.CharFilter(method="in_team", help_text="Team slug (primary or embedded in it).")
     role = filters.CharFilter(field_name="role__name", lookup_expr="iexact", help_text="Role name.")
     orientation = filters.ChoiceFilter(choices=Orientation.choices)
-    active = filters.BooleanFilter(field_name="left_on", lookup_expr="isnull")
+    active = BooleanFilter(field_name="left_on", lookup_expr="isnull")
 
     def in_team(self, queryset, name, value):
         return queryset.filter(Q(team__slug=value) | Q(embedded_in__slug=value))

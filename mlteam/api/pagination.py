@@ -21,6 +21,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from mlteam.kernel.parsing import whole_number
+
 ORDERING_PARAM = "ordering"
 BIGINT = 2**63 - 1
 
@@ -80,6 +82,25 @@ class ApiCursorPagination(CursorPagination):
         return (ordering,) if field in ("pk", "id") else (ordering, tie)
 
     # -- paging -----------------------------------------------------------------------------------
+    def get_page_size(self, request):
+        """``?page_size=``: absent is the default; anything but a whole number from 1 to
+        ``max_page_size`` is refused (DRF would quietly use the default or clamp)."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        size = whole_number(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
+            shown = raw if len(raw) <= 40 else f"{raw[:37]}…"
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"'{shown}' is not a page size; use a whole number from 1 to "
+                        f"{self.max_page_size}."
+                    ]
+                }
+            )
+        return size
+
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.page_size = self.get_page_size(request)

@@ -1,9 +1,26 @@
+from django import forms
 from django.contrib import admin
 
 from mlteam.backoffice.mixins import DomainErrorsAsMessagesMixin, MLLeadEditsMixin
 from mlteam.evals.models import Benchmark, EvalResult
-from mlteam.evals.services import BENCHMARK_FIELDS, benchmark_create, benchmark_update
+from mlteam.evals.services import (
+    BENCHMARK_FIELDS,
+    BENCHMARK_TEXT_LIMITS,
+    benchmark_create,
+    benchmark_slug_refusal,
+    benchmark_update,
+)
+from mlteam.kernel.forms import ServiceRulesFormMixin
 from mlteam.roster.permissions import member_of
+
+
+class BenchmarkAdminForm(ServiceRulesFormMixin, forms.ModelForm):
+    field_rules = {"slug": benchmark_slug_refusal}
+    text_limits = BENCHMARK_TEXT_LIMITS
+
+    class Meta:
+        model = Benchmark
+        fields = ["slug", *BENCHMARK_FIELDS]
 
 
 @admin.register(Benchmark)
@@ -11,6 +28,7 @@ class BenchmarkAdmin(MLLeadEditsMixin, DomainErrorsAsMessagesMixin, admin.ModelA
     """ML leads manage the shared benchmarks through the same services as /benchmarks/; they are
     never deleted (results and gate criteria refer to them) and the slug never changes."""
 
+    form = BenchmarkAdminForm
     list_display = [
         "slug",
         "name",

@@ -9,7 +9,9 @@ from mlteam.backoffice.mixins import (
     DomainErrorsAsMessagesMixin,
     LabelledTabularInline,
 )
+from mlteam.kernel import limits
 from mlteam.kernel.errors import DomainError, NotAllowed
+from mlteam.kernel.forms import ServiceRulesFormMixin
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry import configuration, rules, services
 from mlteam.registry.enums import PromotionState
@@ -22,7 +24,19 @@ from mlteam.registry.models import (
     PromotionApproval,
     PromotionRequest,
 )
+from mlteam.registry.names import model_name_refusal
 from mlteam.roster.permissions import actor_for, member_of
+
+
+class ModelAdminForm(ServiceRulesFormMixin, forms.ModelForm):
+    """The registry's name rule and limits, so the admin shows the API's messages."""
+
+    field_rules = {"name": model_name_refusal}
+    text_limits = {"task": limits.TASK, "description": limits.DESCRIPTION}
+
+    class Meta:
+        model = Model
+        fields = ["name", "team", "task", "description"]
 
 
 @admin.register(Model)
@@ -30,6 +44,7 @@ class ModelAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     """Models are registered through ``model_create`` (team check, slug name, audit event) and
     never deleted: their versions and audit rows point at them. Name and team are fixed."""
 
+    form = ModelAdminForm
     list_display = ["name", "task", "team", "last_version", "updated_at"]
     list_filter = ["team__kind", "team", "task"]
     search_fields = ["name", "description", "task"]

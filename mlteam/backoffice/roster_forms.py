@@ -5,11 +5,13 @@ from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth.models import User
 
+from mlteam.kernel import limits
 from mlteam.kernel.errors import DomainError
+from mlteam.kernel.forms import ServiceRulesFormMixin
 from mlteam.roster import services
 from mlteam.roster.membership import embedding_refusal
 from mlteam.roster.models import MLTeamMember, OrientationTarget, Team
-from mlteam.roster.team_services import schedule_parse, share_parse
+from mlteam.roster.team_services import schedule_parse, share_parse, team_slug_refusal
 
 MEMBER_FIELDS = ["role", "orientation", "team", "embedded_in"]
 FIELD_OF_CODE = {"embedded_in_own_team": "embedded_in", "unknown_orientation": "orientation"}
@@ -92,7 +94,10 @@ class MemberChangeForm(forms.ModelForm):
         return data
 
 
-class TeamForm(forms.ModelForm):
+class TeamForm(ServiceRulesFormMixin, forms.ModelForm):
+    field_rules = {"slug": team_slug_refusal}
+    text_limits = {"name": limits.NAME, "mission": limits.DESCRIPTION}
+
     class Meta:
         model = Team
         fields = ["name", "slug", "kind", "mission", "lead"]

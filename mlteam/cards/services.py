@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from mlteam.cards.enums import RiskRating
 from mlteam.cards.models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS, ModelCard
+from mlteam.kernel import limits
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.errors import InvalidInput, NotAllowed
@@ -19,10 +20,10 @@ from mlteam.roster.models import MLTeamMember
 
 SECTION_FIELDS = [name for name, _ in REQUIRED_SECTIONS + OPTIONAL_SECTIONS]
 CARRIED_OVER = [*SECTION_FIELDS, "risk_rating", "tags", "metadata"]
-# Short fields are single-line CharFields; their limits are checked here so a bad value is a
-# clear error instead of a database exception.
-MAX_LENGTHS = {"license": 120, "contact": 255}
-MAX_TAGS, MAX_TAG_LENGTH = 30, 60
+# Short fields are single-line CharFields (their column's length is the limit); every other
+# section is long text, at most a card section's limit (kernel.limits).
+ONE_LINE_LIMITS = {"license": limits.LICENSE, "contact": limits.LINE}
+MAX_TAGS, MAX_TAG_LENGTH = 30, limits.TAG
 MAX_METADATA_CHARS = 100_000
 
 
@@ -94,15 +95,9 @@ def _clean_text(name: str, value) -> str:
         raise InvalidInput("invalid_section", f"The {name.replace('_', ' ')} must be text.")
     _storable(name.replace("_", " "), value)
     value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    limit = MAX_LENGTHS.get(name)
-    if limit is not None:
-        if "\n" in value:
-            raise InvalidInput("invalid_section", f"The {name} must fit on one line.")
-        if len(value) > limit:
-            raise InvalidInput(
-                "section_too_long",
-                f"The {name} is {len(value)} characters long; at most {limit} fit.",
-            )
+    if name in ONE_LINE_LIMITS and "\n" in value:
+        raise InvalidInput("invalid_section", f"The {name} must fit on one line.")
+    limits.require_max_length(name, value, ONE_LINE_LIMITS.get(name, limits.CARD_SECTION))
     return value
 
 

@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 refused by the server (its message is printed), 2 usage
 3 server unreachable or failing.
 """
 
+import math
 import sys
 
 import click
@@ -144,6 +145,20 @@ def evals():
     """Record eval results on the shared benchmarks."""
 
 
+def _typed_number(text: str) -> float | str:
+    """What was typed, as the JSON number the API takes; text that is no number is sent as it
+    is, so the server's refusal ("send a number") is what the user reads."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if not math.isfinite(number):  # JSON has no NaN or infinity to send
+        raise click.ClickException(
+            f"{text} is not a finite number; NaN and infinity cannot be recorded."
+        )
+    return number
+
+
 # ``ignore_unknown_options``: a negative VALUE (-0.5) is an argument, not an unknown option "-0".
 @evals.command("record", context_settings={"ignore_unknown_options": True})
 @click.argument("name")
@@ -157,7 +172,9 @@ def evals():
 def evals_record(s: Settings, name, version, benchmark, value, run, note):
     """Record VALUE of BENCHMARK for NAME VERSION (a finite number, may be negative; the server
     checks it)."""
-    result = s.api.eval_record(name, version, benchmark=benchmark, value=value, run=run, note=note)
+    result = s.api.eval_record(
+        name, version, benchmark=benchmark, value=_typed_number(value), run=run, note=note
+    )
     if s.json:
         return output.emit_json(result.raw)
     click.echo(f"Recorded {result.benchmark} = {result.value:g} for {name} v{version}.")

@@ -5,9 +5,9 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from mlteam.evals.models import Benchmark, EvalResult
+from mlteam.kernel import limits
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
@@ -32,6 +32,25 @@ def parse_score(raw) -> float:
             f"{raw} is not a finite number; NaN and infinity cannot be recorded.",
         )
     return value
+
+
+def score_value(raw, field: str = "value") -> float:
+    """A finite number as a JSON client sent it. Text is refused even when it reads as a number
+    ("0.97"): a pipeline that sends strings has a bug worth knowing about, and a page's form turns
+    what was typed into a number first (``parse_score``). ``true`` is not a number either."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        if isinstance(raw, bool):
+            what = "true/false is not a number"
+        elif isinstance(raw, str):
+            shown = raw if len(raw) <= 40 else f"{raw[:37]}…"
+            what = f"'{shown}' is text, not a number"
+        else:
+            what = "a list or an object is not a number"
+        raise InvalidInput(
+            "invalid_value",
+            f"{field}: {what}; send a number (a JSON number such as 0.913, without quotes).",
+        )
+    return parse_score(raw)
 
 
 def benchmark_resolve(benchmark: Benchmark | str) -> Benchmark:
@@ -69,14 +88,12 @@ def eval_record(
 ) -> EvalResult:
     """Record one result; earlier results stay as history and the latest counts.
 
-    ``benchmark`` is a Benchmark or its slug; it must exist and the value must be finite.
-    Side effects: AuditEvent ``eval.recorded``.
+    ``benchmark`` is a Benchmark or its slug; it must exist and the value must be a finite
+    number (text is refused: ``score_value``). Side effects: AuditEvent ``eval.recorded``.
     """
-    value = parse_score(value)
+    value = score_value(value)
     benchmark = benchmark_resolve(benchmark)
-    note = (note or "").strip()
-    if len(note) > 255:
-        raise InvalidInput("note_too_long", f"The note is {len(note)} characters; at most 255 fit.")
+    note = limits.require_max_length("note", (note or "").strip(), limits.LINE)
     refusal = eval_record_refusal(artifact=artifact, actor=actor)
     if refusal is not None:
         raise refusal
@@ -126,7 +143,30 @@ def _refuse_unknown(values: dict) -> None:
         raise InvalidInput("invalid_benchmark", f"Unknown benchmark field(s): {fields}.")
 
 
+BENCHMARK_TEXT_LIMITS = {
+    "name": limits.NAME,
+    "description": limits.DESCRIPTION,
+    "metric": limits.METRIC,
+    "unit": limits.UNIT,
+    "dataset_version": limits.DATASET_VERSION,
+}
+BENCHMARK_SLUG_MAX = 80  # the column's length
+
+
+def benchmark_slug_refusal(slug) -> InvalidInput | None:
+    """The benchmark slug rule (the model name rule, for slugs): refused, never rewritten."""
+    refusal = limits.slug_refusal(
+        slug, what="a benchmark slug", code="invalid_slug", limit=BENCHMARK_SLUG_MAX
+    )
+    if refusal is None and slug in RESERVED_SLUGS:
+        return InvalidInput(
+            "invalid_slug", f"'{slug}' is reserved (it is a page's URL); pick another."
+        )
+    return refusal
+
+
 def _check_benchmark(values: dict) -> None:
+    limits.require_max_lengths(values, BENCHMARK_TEXT_LIMITS)
     for name in ["name", "metric"]:
         if name in values and not str(values[name] or "").strip():
             raise InvalidInput("invalid_benchmark", f"A benchmark needs a {name}.")
@@ -140,11 +180,9 @@ def benchmark_create(*, actor: MLTeamMember, slug: str, **values) -> Benchmark:
     Side effects: AuditEvent ``benchmark.changed``.
     """
     _require_ml_lead(actor)
-    slug = slugify(slug or "")
-    if not slug or slug in RESERVED_SLUGS:
-        raise InvalidInput(
-            "invalid_slug", "Give the benchmark a slug of letters, digits and dashes."
-        )
+    refusal = benchmark_slug_refusal(slug)
+    if refusal is not None:
+        raise refusal
     _refuse_unknown(values)
     _check_benchmark({"name": "", "metric": "", "owner_team": None} | values)
     if Benchmark.objects.filter(slug=slug).exists():

@@ -34,6 +34,7 @@ from mlteam.interop.mlflow_rest import (
     from_millis,
 )
 from mlteam.interop.models import ImportState, MlflowImport, MlflowKind, MlflowLink
+from mlteam.kernel import limits
 from mlteam.kernel.enums import Stage
 from mlteam.kernel.errors import DomainError, InvalidInput, NotAllowed
 from mlteam.registry import services as registry
@@ -206,7 +207,10 @@ def _guarded(state: _Run, label: str, work: Callable):
 # -- models and versions ---------------------------------------------------------------------------
 def model_name_for(name: str) -> str:
     """MLflow names are free text ("Fraud Detector_v2"); ours are URL slugs ("fraud-detector-v2")."""
-    return slugify(name.replace("_", "-").replace(".", "-"))[:120].strip("-") or "mlflow-model"
+    return (
+        slugify(name.replace("_", "-").replace(".", "-"))[: limits.NAME].strip("-")
+        or "mlflow-model"
+    )
 
 
 def _import_model(state: _Run, mlflow: MlflowModel) -> Model:
@@ -226,6 +230,7 @@ def _import_model(state: _Run, mlflow: MlflowModel) -> Model:
     if tags:
         listed = ", ".join(f"{k}={v}" for k, v in sorted(tags.items()))
         description = f"{description}\n\nMLflow tags: {listed}".strip()
+    description = description[: limits.DESCRIPTION]  # MLflow has no limit; ours is the cut
     model = registry.model_create(
         name=name,
         team=state.team,
@@ -260,7 +265,7 @@ def _import_version(state: _Run, model: Model, mlflow: MlflowVersion) -> ModelAr
     artifact = registry.artifact_register(
         model=model,
         actor=state.actor,
-        artifact_uri=mlflow.source[:500],
+        artifact_uri=mlflow.source[: limits.URI],
         source_run=run,
         description=_version_description(state, mlflow, as_of),
         at=mlflow.created,
@@ -296,7 +301,7 @@ def _version_description(state: _Run, mlflow: MlflowVersion, as_of: datetime) ->
         provenance += (
             " Tags: " + ", ".join(f"{k}={v}" for k, v in sorted(mlflow.tags.items())) + "."
         )
-    return f"{mlflow.description.strip()}\n\n{provenance}".strip()
+    return f"{mlflow.description.strip()}\n\n{provenance}".strip()[: limits.DESCRIPTION]
 
 
 def first_gate_towards(target: str) -> str | None:
@@ -343,16 +348,20 @@ def _import_experiment(state: _Run, experiment_id: str) -> Experiment:
     if link is not None:
         return link.experiment
     raw = state.reader.experiment(experiment_id)
-    name = (raw.get("name") or f"mlflow-{experiment_id}").strip("/").split("/")[-1][:140]
+    name = (
+        (raw.get("name") or f"mlflow-{experiment_id}").strip("/").split("/")[-1][: limits.NAME - 20]
+    )
     if Experiment.objects.filter(team=state.team, name=name).exists():
-        name = f"{name} (MLflow {experiment_id})"[:160]
+        name = f"{name} (MLflow {experiment_id})"[: limits.NAME]
     tags = as_dict(raw.get("tags"))
     experiment = tracking.experiment_create(
         name=name,
         team=state.team,
         owner=state.actor,
-        description=tags.get("mlflow.note.content", "")
-        or f"Imported from MLflow experiment {experiment_id} at {state.uri}.",
+        description=(
+            tags.get("mlflow.note.content", "")
+            or f"Imported from MLflow experiment {experiment_id} at {state.uri}."
+        )[: limits.DESCRIPTION],
         at=from_millis(raw.get("creation_time")),
     )
     state.linked(MlflowKind.EXPERIMENT, experiment_id, experiment=experiment)
@@ -371,19 +380,21 @@ def _import_run(state: _Run, run_id: str) -> Run:
     started = from_millis(info.get("start_time")) or timezone.now()
     run = tracking.run_start(
         experiment=experiment,
-        name=(info.get("run_name") or tags.get("mlflow.runName") or run_id[:8])[:160],
+        name=(info.get("run_name") or tags.get("mlflow.runName") or run_id[:8])[: limits.NAME],
         actor=state.actor,
         params=as_dict(data.get("params")),
         tags=[f"{k}={v}"[:60] for k, v in sorted(tags.items()) if not k.startswith("mlflow.")],
-        git_commit=tags.get("mlflow.source.git.commit", "")[:40],
-        notes=tags.get("mlflow.note.content", "") or f"MLflow run {run_id} ({state.uri}).",
+        git_commit=tags.get("mlflow.source.git.commit", "")[: limits.GIT_COMMIT],
+        notes=(tags.get("mlflow.note.content", "") or f"MLflow run {run_id} ({state.uri}).")[
+            : limits.NOTE
+        ],
         at=started,
     )
     for key in sorted({m["key"] for m in data.get("metrics", [])}):
         points = _points(state, run_id, key)
         if points:
             tracking.run_log_metrics(
-                run=run, key=key[:80], values=points, actor=state.actor, at=started
+                run=run, key=key[: limits.METRIC_KEY], values=points, actor=state.actor, at=started
             )
             state.counts["metric_points"] += len(points)
     status = RUN_STATUS_OF.get(info.get("status"))
@@ -432,6 +443,7 @@ def mlflow_import_queue(
         raise NotAllowed(
             "not_ml_lead", "Only ML leads import from MLflow (it creates models for a team)."
         )
+    limits.require_max_length("tracking_uri", tracking_uri, limits.TRACKING_URI)
     try:
         reader = MlflowReader(tracking_uri)
     except MlflowError as error:

@@ -58,8 +58,11 @@ def is_database_down(exc: BaseException | None) -> bool:
     return isinstance(exc, OperationalError | InterfaceError)
 
 
-def error_response(request, status: int, detail: str | None = None, *, with_context=True):
-    code, default = MESSAGES[status]
+def error_response(
+    request, status: int, detail: str | None = None, *, with_context=True, code: str | None = None
+):
+    default_code, default = MESSAGES[status]
+    code = code or default_code
     detail = detail or default
     if wants_json(request):
         response = JsonResponse({"error": code, "detail": detail}, status=status)

@@ -3,7 +3,7 @@ everywhere, HTMX-aware redirects, CSP header."""
 
 import time
 import uuid
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
@@ -95,13 +95,27 @@ class RequestLogMiddleware:
         return response
 
 
+def nul_refusal(request) -> str | None:
+    """What names the NUL character in the request's path or query string, or None."""
+    if "\x00" in request.path:
+        return "path: the address contains a NUL character, which no address has."
+    query = request.META.get("QUERY_STRING", "")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            shown = name.replace("\x00", "\\0")[:60] or "(unnamed)"
+            return f"{shown}: the query parameter contains a NUL character; remove it."
+    if "\x00" in unquote(query):  # e.g. in a part parse_qsl could not read
+        return "query: the query string contains a NUL character; remove it."
+    return None
+
+
 class FaultBarrierMiddleware:
     """First in line: refuses what no view should see, turns a lost database into 503.
 
     - a body declared larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``MAX_REQUEST_BYTES``): 413
       before anything reads it;
-    - a NUL character in the path (no URL has one; PostgreSQL cannot compare it): 404, and in the
-      query string: 400;
+    - a NUL character in the path or in a query parameter (no URL has one; PostgreSQL cannot
+      compare it): 400 naming the parameter (or the path);
     - ``OperationalError``/``InterfaceError`` from any layer below: 503 with ``Retry-After``.
     """
 
@@ -116,10 +130,9 @@ class FaultBarrierMiddleware:
             return error_response(request, 400, "Content-Length is not a number.")
         if too_big:
             return payload_too_large(request)
-        if "\x00" in request.path:
-            return error_response(request, 404)
-        if "\x00" in unquote(request.META.get("QUERY_STRING", "")):
-            return error_response(request, 400, "The query string contains a NUL character.")
+        refusal = nul_refusal(request)
+        if refusal is not None:
+            return error_response(request, 400, refusal, code="invalid")
         return self.get_response(request)
 
     def process_exception(self, request, exception):

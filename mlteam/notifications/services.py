@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from mlteam.kernel import limits
 from mlteam.kernel.actors import SYSTEM
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
@@ -40,8 +41,8 @@ DEFAULT_EMAIL_EVENTS = [
 # Six attempts over about an hour: at once, then after 1, 5, 10, 15 and 30 minutes.
 RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 10, 15, 30)]
 DISABLE_AFTER_FAILURES = 20
-MAX_DESCRIPTION = 300
-MAX_URL = 2048
+MAX_DESCRIPTION = limits.WEBHOOK_DESCRIPTION
+MAX_URL = limits.URI
 
 
 # --- Fan-out of one committed audit event ----------------------------------------------------
@@ -162,8 +163,7 @@ def _clean_url(url) -> str:
             "invalid_url", "Give the receiver's URL, e.g. https://ci.example.com/hook."
         )
     url = url.strip()
-    if len(url) > MAX_URL:
-        raise InvalidInput("too_long", f"url is at most {MAX_URL} characters.", field="url")
+    limits.require_max_length("url", url, MAX_URL)
     delivery.check_url_form(url)
     return url
 
@@ -172,10 +172,7 @@ def _clean_description(text) -> str:
     text = (text or "").strip() if isinstance(text, str | type(None)) else None
     if text is None:
         raise InvalidInput("invalid", "description is text.", field="description")
-    if len(text) > MAX_DESCRIPTION:
-        raise InvalidInput(
-            "too_long", f"description is at most {MAX_DESCRIPTION} characters.", field="description"
-        )
+    limits.require_max_length("description", text, MAX_DESCRIPTION)
     return text
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError
 
+from mlteam.kernel import limits
 from mlteam.kernel.audit import audit_config_change
 from mlteam.kernel.config import fields_changed, fields_set
 from mlteam.kernel.enums import AuditAction, Stage
@@ -73,6 +74,7 @@ def _required_approvals(value) -> int:
 
 
 def _clean_protocol(values: dict, protocol: HandoffProtocol | None) -> dict:
+    limits.require_max_lengths(values, {"name": limits.NAME, "description": limits.DESCRIPTION})
     clean = dict(values)
     if "name" in clean:
         clean["name"] = (clean["name"] or "").strip()
@@ -216,6 +218,7 @@ def _clean_criterion(values: dict, criterion: GateCriterion | None) -> dict:
         clean["statement"] = (clean["statement"] or "").strip()
         if not clean["statement"]:
             raise InvalidInput("blank_statement", "A gate criterion needs a statement.")
+        limits.require_max_length("statement", clean["statement"], limits.LINE)
     if "position" in clean:
         position = clean["position"]
         if isinstance(position, bool) or not isinstance(position, int) or position < 0:

@@ -55,7 +55,7 @@ class ModelArtifact(models.Model):
     owner = models.ForeignKey(
         "roster.MLTeamMember", on_delete=models.PROTECT, related_name="owned_artifacts"
     )
-    artifact_uri = models.CharField(max_length=500, blank=True)
+    artifact_uri = models.CharField(max_length=2048, blank=True)  # kernel.limits.URI
     source_run = models.ForeignKey(
         "tracking.Run",
         null=True,

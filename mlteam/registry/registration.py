@@ -5,43 +5,28 @@ write runs in one transaction with its AuditEvent. A registered version is immut
 its description (``artifact_update``, the one place that rule lives for the admin and the API).
 """
 
-import re
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import slugify
 
 from mlteam.cards.services import card_start_for_artifact
+from mlteam.kernel import limits
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
 from mlteam.registry.models import Model, ModelArtifact, StageTransition
+from mlteam.registry.names import require_model_name
 from mlteam.roster.membership import require_team_work
 from mlteam.roster.models import MLTeamMember, Team
 from mlteam.tracking.models import Run
 
-# What the ``<slug:name>`` URLs accept, minus upper case and underscores (names are lowercased).
-MODEL_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
-MODEL_NAME_MAX = Model._meta.get_field("name").max_length
-TASK_MAX = Model._meta.get_field("task").max_length
+TASK_MAX = limits.TASK
 
-
-def _check_model_name(name: str) -> None:
-    example = slugify(name)[:MODEL_NAME_MAX].strip("-_").replace("_", "-") or "fraud-detector"
-    if not name:
-        raise InvalidInput(
-            "invalid_name",
-            f"Give the model a name: lowercase letters, digits and hyphens, e.g. '{example}'.",
-        )
-    if not MODEL_NAME.fullmatch(name) or len(name) > MODEL_NAME_MAX:
-        raise InvalidInput(
-            "invalid_name",
-            f"'{name}' cannot be a model name: it becomes part of the page URLs, so use only "
-            f"lowercase letters, digits and hyphens, start with a letter or digit and keep it "
-            f"to {MODEL_NAME_MAX} characters, e.g. '{example}'.",
-        )
+# The longest text each field takes (kernel.limits); the name has its own rule (names.py).
+MODEL_TEXT_LIMITS = {"description": limits.DESCRIPTION}
+VERSION_TEXT_LIMITS = {"artifact_uri": limits.URI, "description": limits.DESCRIPTION}
 
 
 def _clean_task(task: str, name: str) -> str:
@@ -51,10 +36,7 @@ def _clean_task(task: str, name: str) -> str:
             "task_required",
             f"Say what task '{name}' does (e.g. text-classification, ranking); a task is required.",
         )
-    if len(task) > TASK_MAX:
-        raise InvalidInput(
-            "task_too_long", f"A task has at most {TASK_MAX} characters, e.g. text-classification."
-        )
+    limits.require_max_length("task", task, TASK_MAX)
     return task
 
 
@@ -69,12 +51,13 @@ def model_create(
 ) -> Model:
     """Register a new model owned by ``team``. Side effects: AuditEvent ``model.created``.
 
-    ``name`` is lowercased and must be a slug (it is the model's URL); ``task`` is required.
+    ``name`` must follow the model name rule as sent (it is the model's URL; never rewritten);
+    ``task`` is required; text longer than its limit is refused (``too_long``).
     """
     require_team_work(actor, team, "register models for it")
-    name = name.strip().lower()
-    _check_model_name(name)
+    require_model_name(name)
     task = _clean_task(task, name)
+    limits.require_max_lengths({"description": description}, MODEL_TEXT_LIMITS)
     if Model.objects.filter(name=name).exists():
         raise Conflict(
             "duplicate_model", f"A model named '{name}' already exists; pick another name."
@@ -114,6 +97,7 @@ def model_update(*, model: Model, actor: MLTeamMember, changes: dict) -> Model:
         )
     if "task" in changes:
         changes = {**changes, "task": _clean_task(changes["task"], model.name)}
+    limits.require_max_lengths(changes, MODEL_TEXT_LIMITS)
     stored = Model.objects.get(pk=model.pk)  # a ModelForm may already have set the new values
     changed = sorted(name for name, value in changes.items() if getattr(stored, name) != value)
     if not changed:
@@ -152,6 +136,9 @@ def artifact_register(
     its history (into experimental), AuditEvent ``artifact.registered``.
     """
     require_team_work(actor, model.team, "register versions of this model")
+    limits.require_max_lengths(
+        {"artifact_uri": artifact_uri, "description": description}, VERSION_TEXT_LIMITS
+    )
     at = at or timezone.now()
     with transaction.atomic():
         # The UPDATE takes the row lock, so concurrent registrations get consecutive numbers.

@@ -25,6 +25,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from mlteam.kernel import limits
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.errors import Conflict, InvalidInput
@@ -79,6 +80,7 @@ def promotion_request(
     protocol never rewrites this request. Side effects: AuditEvent ``promotion.requested``.
     """
     target = _stage(to_stage)
+    limits.require_max_length("note", note, limits.NOTE)
     _refuse(rules.may_request(artifact, actor))
     at = at or timezone.now()
     with transaction.atomic():
@@ -208,7 +210,7 @@ def promotion_item_tick(
     ``promotion.item_ticked`` or ``promotion.item_unticked``.
     """
     at = at or timezone.now()
-    evidence = (evidence or "").strip()
+    evidence = limits.require_max_length("evidence", (evidence or "").strip(), limits.NOTE)
     with transaction.atomic():
         request = _lock_pending(item.request)
         item = request.items.select_for_update().get(pk=item.pk)
@@ -259,6 +261,7 @@ def promotion_approve(
     ``promotion.withdrawn`` (for a superseded request) and ``promotion.approved``.
     """
     at = at or timezone.now()
+    limits.require_max_length("note", note, limits.NOTE)
     try:
         with transaction.atomic():
             return _approve(request, actor, note, at)
@@ -479,7 +482,7 @@ def promotion_reject(
 
     Side effects: AuditEvent ``promotion.rejected``.
     """
-    reason = (reason or "").strip()
+    reason = limits.require_max_length("reason", (reason or "").strip(), limits.NOTE)
     at = at or timezone.now()
     with transaction.atomic():
         # Decided meanwhile, or not yours to decide, matters more than a missing reason.
@@ -498,6 +501,7 @@ def promotion_withdraw(
     *, request: PromotionRequest, actor: MLTeamMember, note: str = "", at: datetime | None = None
 ) -> PromotionRequest:
     """The requester (or an ML lead) takes a pending request back. Side effects: AuditEvent."""
+    limits.require_max_length("note", note, limits.NOTE)
     at = at or timezone.now()
     with transaction.atomic():
         request = _lock_pending(request)

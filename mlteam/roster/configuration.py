@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from mlteam.kernel import limits
 from mlteam.kernel.audit import audit_config_change
 from mlteam.kernel.config import fields_changed, fields_set
 from mlteam.kernel.enums import AuditAction
@@ -55,9 +56,11 @@ def _clean_role(values: dict, role: Role | None) -> dict:
         clean["name"] = (clean["name"] or "").strip()
         if not clean["name"]:
             raise InvalidInput("blank_name", "A role needs a name.")
+        limits.require_max_length("name", clean["name"], limits.NAME)
         clash = Role.objects.filter(name=clean["name"]).exclude(pk=getattr(role, "pk", None))
         if clash.exists():
             raise Conflict("role_name_taken", f"A role called {clean['name']} already exists.")
+    limits.require_max_lengths(clean, {"description": limits.DESCRIPTION})
     if "is_ml_lead" in clean:
         clean["is_ml_lead"] = bool(clean["is_ml_lead"])
     return clean
@@ -122,6 +125,7 @@ def _clean_interaction(values: dict, interaction: TeamInteraction | None) -> dic
         )
     if "description" in clean:
         clean["description"] = (clean["description"] or "").strip()
+        limits.require_max_length("description", clean["description"], limits.LINE)
     from_team = clean.get("from_team", getattr(interaction, "from_team", None))
     to_team = clean.get("to_team", getattr(interaction, "to_team", None))
     if from_team is None or to_team is None:
@@ -199,6 +203,7 @@ def _clean_consumer(values: dict, consumer: ModelConsumer | None) -> dict:
     clean = dict(values)
     if "note" in clean:
         clean["note"] = (clean["note"] or "").strip()
+        limits.require_max_length("note", clean["note"], limits.LINE)
     team = clean.get("team", getattr(consumer, "team", None))
     model = clean.get("model", getattr(consumer, "model", None))
     if team is None or model is None:

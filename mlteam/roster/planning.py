@@ -14,6 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from mlteam.kernel import limits
 from mlteam.kernel.actors import actor_user
 from mlteam.kernel.audit import audit_context, audit_record
 from mlteam.kernel.enums import AuditAction
@@ -140,10 +141,13 @@ def plan_create(*, name: str, actor: Actor, note: str = "", changes=()) -> Roste
         raise InvalidInput(
             "blank_name", "A plan needs a name, e.g. 'Foundation Models back in band'."
         )
+    limits.require_max_lengths(
+        {"name": name, "note": note or ""}, {"name": limits.NAME, "note": limits.NOTE}
+    )
     now = timezone.now()
     with transaction.atomic():
         plan = RosterPlan.objects.create(
-            name=name[:160],
+            name=name,
             note=note or "",
             created_by=actor_user(actor),
             created_at=now,
@@ -264,6 +268,7 @@ def plan_apply(
     ``roster.plan`` ("applied").
     """
     require_roster_editor(actor, "apply rebalancing plans")
+    limits.require_max_length("note", note or "", limits.NOTE)
     at = resolve_at(at)
     with transaction.atomic(), audit_context(plan=plan.pk):
         plan = _locked_draft(plan)

@@ -11,6 +11,7 @@ from itertools import pairwise
 from django.db import transaction
 from django.utils.text import slugify
 
+from mlteam.kernel import limits
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.errors import Conflict, InvalidInput, NotFound
@@ -19,6 +20,11 @@ from mlteam.roster.guards import Actor, require_roster_editor, resolve_at
 from mlteam.roster.models import MLTeamMember, OrientationTarget, OrientationTargetChange, Team
 
 TEAM_FIELDS = ("name", "slug", "kind", "mission", "lead")
+
+
+def team_slug_refusal(slug) -> InvalidInput | None:
+    """The slug rule (the model name rule): refused as sent, never rewritten."""
+    return limits.slug_refusal(slug, what="a team slug", code="invalid_slug", limit=limits.NAME)
 
 
 def _clean_team_changes(changes: dict, team: Team | None) -> dict:
@@ -30,15 +36,17 @@ def _clean_team_changes(changes: dict, team: Team | None) -> dict:
         clean["name"] = (clean["name"] or "").strip()
         if not clean["name"]:
             raise InvalidInput("blank_name", "A team needs a name.")
+        limits.require_max_length("name", clean["name"], limits.NAME)
         clash = Team.objects.filter(name__iexact=clean["name"])
         if clash.exclude(pk=getattr(team, "pk", None)).exists():
             raise Conflict("team_name_taken", f"A team called {clean['name']} already exists.")
     if "slug" in clean:
-        clean["slug"] = slugify(clean["slug"] or "")
-        if not clean["slug"]:
-            raise InvalidInput("blank_slug", "A team needs a slug (letters, digits and dashes).")
+        refusal = team_slug_refusal(clean["slug"])
+        if refusal is not None:
+            raise refusal
         if Team.objects.filter(slug=clean["slug"]).exclude(pk=getattr(team, "pk", None)).exists():
             raise Conflict("team_slug_taken", f"The slug {clean['slug']} is already used.")
+    limits.require_max_lengths(clean, {"mission": limits.DESCRIPTION})
     if "kind" in clean and clean["kind"] not in TeamKind.values:
         raise InvalidInput(
             "unknown_kind",
@@ -70,7 +78,14 @@ def team_create(
     require_roster_editor(actor, "create teams")
     at = resolve_at(at)
     values = _clean_team_changes(
-        {"name": name, "slug": slug or name, "kind": kind, "mission": mission, "lead": lead}, None
+        {
+            "name": name,
+            "slug": slug or slugify(name or "")[: limits.NAME],
+            "kind": kind,
+            "mission": mission,
+            "lead": lead,
+        },
+        None,
     )
     with transaction.atomic():
         team = Team.objects.create(**values)

@@ -9,7 +9,8 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mlteam.evals.services import parse_score
+from mlteam.evals.services import score_value
+from mlteam.kernel import limits
 from mlteam.kernel.errors import Conflict, InvalidInput
 from mlteam.roster.membership import require_team_work
 from mlteam.roster.models import MLTeamMember, Team
@@ -21,8 +22,7 @@ def _name(value: str, what: str) -> str:
     value = (value or "").strip()
     if not value:
         raise InvalidInput("invalid_name", f"A {what} needs a name.")
-    if len(value) > 160:
-        raise InvalidInput("invalid_name", f"A {what} name has at most 160 characters.")
+    limits.require_max_length("name", value, limits.NAME)
     return value
 
 
@@ -38,6 +38,10 @@ def experiment_create(
     """Start an experiment for ``team``; names are unique within a team."""
     require_team_work(owner, team, "start experiments for it")
     name = _name(name, "experiment")
+    limits.require_max_lengths(
+        {"hypothesis": hypothesis, "description": description},
+        {"hypothesis": limits.DESCRIPTION, "description": limits.DESCRIPTION},
+    )
     duplicate = Conflict(
         "duplicate_experiment",
         f"{team.name} already has an experiment named '{name}'; pick another name.",
@@ -75,11 +79,16 @@ def run_start(
         raise InvalidInput("invalid_params", "Run params must be a mapping of name to value.")
     if tags is not None and not isinstance(tags, list | tuple):
         raise InvalidInput("invalid_tags", "Run tags must be a list.")
-    if len(git_commit or "") > 40:
-        raise InvalidInput("invalid_commit", "A git commit is at most 40 characters (a SHA-1).")
+    name = _name(name, "run")
+    limits.require_max_lengths(
+        {"git_commit": git_commit, "notes": notes},
+        {"git_commit": limits.GIT_COMMIT, "notes": limits.NOTE},
+    )
+    for tag in tags or []:
+        limits.require_max_length("tags", str(tag), limits.TAG)
     return Run.objects.create(
         experiment=experiment,
-        name=_name(name, "run"),
+        name=name,
         started_by=actor,
         params=params or {},
         tags=list(tags or []),
@@ -105,8 +114,9 @@ def run_log_metrics(
     require_team_work(actor, run.experiment.team, f"log metrics of {run.name}")
     _require_running(run)
     key = (key or "").strip()
-    if not key or len(key) > 80:
-        raise InvalidInput("invalid_metric", "A metric needs a key of at most 80 characters.")
+    if not key:
+        raise InvalidInput("invalid_metric", "A metric needs a key (e.g. loss).")
+    limits.require_max_length("key", key, limits.METRIC_KEY)
     at = at or timezone.now()
     rows = []
     for step, value in values:
@@ -114,7 +124,7 @@ def run_log_metrics(
             raise InvalidInput(
                 "invalid_step", f"Step {step!r} of {key} must be a whole number ≥ 0."
             )
-        rows.append(RunMetric(run=run, key=key, step=step, value=parse_score(value), logged_at=at))
+        rows.append(RunMetric(run=run, key=key, step=step, value=score_value(value), logged_at=at))
     try:
         with transaction.atomic():
             return RunMetric.objects.bulk_create(rows)

@@ -135,4 +135,5 @@ def test_an_import_replaces_the_whole_card_unless_it_keeps_the_missing_sections(
         "Emptied because the file has no such section" in n for n in replaced["import_notes"]
     )
     bad = api.put(CARD + "?keep_missing=maybe", readme, content_type="text/markdown")
-    assert bad.status_code == 400 and bad.json()["error"] == "invalid_keep_missing"
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid"
+    assert bad.json()["detail"].startswith("keep_missing: 'maybe' is not true or false")

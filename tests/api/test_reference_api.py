@@ -82,15 +82,20 @@ def test_experiments_runs_and_metrics(world, as_user):
     )
     assert run.status_code == 201 and run.json()["status"] == "running"
     run_id = run.json()["id"]
-    points = {"key": "loss", "points": [{"step": 0, "value": 2.0}, {"step": 1, "value": "1.5"}]}
+    points = {"key": "loss", "points": [{"step": 0, "value": 2.0}, {"step": 1, "value": 1.5}]}
     logged = api.post(f"/api/v1/runs/{run_id}/metrics/", points)
     assert logged.status_code == 201 and len(logged.json()["logged"]) == 2
     again = api.post(f"/api/v1/runs/{run_id}/metrics/", points)
     assert again.status_code == 409 and again.json()["error"] == "duplicate_step"
-    nan = api.post(
-        f"/api/v1/runs/{run_id}/metrics/", {"key": "loss", "points": [{"step": 5, "value": "nan"}]}
-    )
-    assert nan.json()["error"] == "invalid_value"
+    for text in ("nan", "1.5"):  # a metric value is a JSON number, never text
+        refused = api.post(
+            f"/api/v1/runs/{run_id}/metrics/",
+            {"key": "loss", "points": [{"step": 5, "value": text}]},
+        )
+        assert (
+            refused.json()["error"] == "invalid_value"
+            and "send a number" in refused.json()["detail"]
+        )
     assert RunMetric.objects.count() == 2
     assert [
         m["value"] for m in api.get(f"/api/v1/runs/{run_id}/metrics/?key=loss").json()["results"]

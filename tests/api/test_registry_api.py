@@ -122,17 +122,18 @@ def test_record_eval_results(world, as_user):
     response = api.post(V1 + "evals/", {"benchmark": "accuracy", "value": 0.91, "note": "nightly"})
     assert response.status_code == 201
     assert response.json()["value"] == 0.91 and response.json()["recorded_by"] == "member"
-    assert api.post(V1 + "evals/", {"benchmark": "accuracy", "value": "0.93"}).status_code == 201
+    assert api.post(V1 + "evals/", {"benchmark": "accuracy", "value": 0.93}).status_code == 201
     listing = api.get(V1 + "evals/").json()["results"]
     assert [r["value"] for r in listing] == [0.93, 0.91]
     assert api.get(V1 + "evals/?benchmark=nope").json()["results"] == []
 
 
-@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-Infinity", "abc", True, ""])
+@pytest.mark.parametrize("value", ["0.93", "nan", "NaN", "inf", "-Infinity", "abc", True, ""])
 def test_eval_values_must_be_finite_numbers(world, as_user, value):
     response = as_user(world.member).post(V1 + "evals/", {"benchmark": "accuracy", "value": value})
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_value"
+    assert "send a number" in response.json()["detail"]
     assert not EvalResult.objects.exists()
 
 

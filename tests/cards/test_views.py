@@ -128,7 +128,9 @@ def test_an_invalid_section_is_an_inline_error_and_nothing_changes(client, world
     url = card_url(world, rest="sections/license/edit/")
     response = client.post(url, {"license": "x" * 500}, **HTMX)
     assert response.status_code == 200
-    assert "at most 120 characters" in response.content.decode()
+    assert "license is too long: it has 500 characters and at most 120 are allowed" in (
+        response.content.decode()
+    )
     card.refresh_from_db()
     assert card.license == ""
 

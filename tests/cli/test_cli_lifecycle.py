@@ -103,7 +103,7 @@ def test_card_import_and_roster_ratio(world, mlteam, tmp_path):
         (
             "member",
             ["evals", "record", "intent", "1", "accuracy", "high"],
-            "'high' is not a number",
+            "'high' is text, not a number; send a number",
         ),
         ("member", ["promote", "intent", "1", "--to", "orbit"], "'orbit' is not a stage"),
         ("reader", ["models", "register", "intent"], "Only members of Applied ML"),

@@ -204,7 +204,7 @@ def test_evals_record_takes_a_negative_value(monkeypatch, value):
     assert result.exit_code == 0, result.output
     assert sent == {
         "path": "models/m/versions/1/evals/",
-        "body": {"benchmark": "bench", "value": value, "note": "n"},
+        "body": {"benchmark": "bench", "value": float(value), "note": "n"},
     }
     assert f"bench = {float(value):g}" in result.stdout
     assert invoke("evals", "record", "m", "1", "bench", value, "--nte", "x").exit_code == 2

@@ -88,8 +88,11 @@ def test_refusals_carry_the_apis_code_detail_and_status(world, connect):
         connect(world.member).eval_record("intent", 1, benchmark="accuracy", value="high")
     assert bad.value.status == 400 and bad.value.code == "invalid_value"
     with pytest.raises(ApiError) as invalid:
+        connect(world.member).model_create("ranker", team="applied", task="")
+    assert invalid.value.code == "invalid" and "task" in invalid.value.fields
+    with pytest.raises(ApiError) as unnamed:
         connect(world.member).model_create("", team="applied", task="ranking")
-    assert invalid.value.code == "invalid" and "name" in invalid.value.fields
+    assert unnamed.value.code == "invalid_name"
     assert ModelArtifact.objects.count() == 1
 
 

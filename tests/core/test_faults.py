@@ -75,8 +75,8 @@ def test_json_nested_within_the_limit_reaches_validation(api):
 @pytest.mark.parametrize(
     "path, status",
     [
-        ("/api/v1/members/%00/", 404),
-        ("/api/v1/models/a%00b/", 404),
+        ("/api/v1/members/%00/", 400),
+        ("/api/v1/models/a%00b/", 400),
         ("/api/v1/models/?q=%00", 400),
         ("/api/v1/promotions/99999999999999999999999/", 404),
         ("/api/v1/runs/18446744073709551616/", 404),

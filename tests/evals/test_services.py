@@ -13,7 +13,7 @@ from tests.factories import RunFactory
 
 def test_results_are_history_and_the_latest_counts(world):
     artifact = world.register()
-    eval_record(artifact=artifact, benchmark=world.accuracy, value="0.81", actor=world.owner)
+    eval_record(artifact=artifact, benchmark=world.accuracy, value=0.81, actor=world.owner)
     eval_record(artifact=artifact, benchmark="intent-accuracy", value=0.84, actor=world.owner)
 
     assert EvalResult.objects.filter(artifact=artifact).count() == 2
@@ -34,13 +34,15 @@ def test_a_result_can_name_the_run_that_produced_it(world):
 @pytest.mark.parametrize(
     ("value", "says"),
     [
-        ("nan", "NaN and infinity cannot be recorded"),
+        (float("nan"), "NaN and infinity cannot be recorded"),
         (float("inf"), "not a finite number"),
-        ("-Infinity", "not a finite number"),
-        ("high", "'high' is not a number"),
-        ("", "is not a number"),
-        (None, "is not a number"),
-        (True, "not true/false"),
+        (float("-inf"), "not a finite number"),
+        ("nan", "'nan' is text, not a number; send a number"),
+        ("0.97", "'0.97' is text, not a number; send a number"),
+        ("high", "'high' is text, not a number"),
+        ("", "is text, not a number"),
+        (None, "is not a number; send a number"),
+        (True, "true/false is not a number"),
     ],
 )
 def test_values_must_be_finite_numbers(world, value, says):
@@ -76,7 +78,7 @@ def test_a_long_note_is_refused(world):
 def test_ml_leads_manage_benchmarks(world):
     created = benchmark_create(
         actor=world.lead,
-        slug="Toxicity Rate",
+        slug="toxicity-rate",
         name="Toxicity rate",
         metric="toxic share",
         higher_is_better=False,

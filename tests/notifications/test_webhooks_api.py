@@ -48,7 +48,8 @@ def test_create_shows_the_secret_once_then_list_patch_delete(world):
         ({"url": "ftp://hooks.example.com/x"}, "invalid_url"),
         ({"url": "https://me:pw@hooks.example.com/x"}, "invalid_url"),
         ({"events": []}, "invalid"),
-        ({"url": "https://hooks.example.com/x", "description": "d" * 301}, "invalid"),
+        ({"url": "https://hooks.example.com/x", "description": "d" * 301}, "too_long"),
+        ({"url": "https://hooks.example.com/" + "x" * 2048}, "too_long"),
     ],
 )
 def test_bad_input_is_a_json_400_and_changes_nothing(world, body, code):

@@ -200,7 +200,7 @@ def test_adding_a_model_in_the_admin_goes_through_the_service(client, world):
 
     response = client.post(
         "/admin/registry/model/add/",
-        {"name": "Fraud-Model", "team": world.model.team.pk, "task": " fraud ", "description": ""},
+        {"name": "fraud-model", "team": world.model.team.pk, "task": " fraud ", "description": ""},
         follow=True,
     )
 

@@ -95,7 +95,17 @@ def test_model_create_refuses_a_duplicate_name(world):
 
 @pytest.mark.parametrize(
     "name",
-    ["Fraud Model v2!", "fraud_model", "fraud.model", "-fraud", "fraud/model", "x" * 121, "  "],
+    [
+        "Fraud Model v2!",
+        "fraud_model",
+        "fraud.model",
+        "-fraud",
+        "fraud/model",
+        "x" * 101,
+        "  ",
+        "ACC-UPPER",
+        " fraud-model ",
+    ],
 )
 def test_model_create_refuses_a_name_that_cannot_be_a_url(world, name):
     before = (Model.objects.count(), AuditEvent.objects.count())
@@ -114,9 +124,18 @@ def test_a_refused_name_comes_with_a_usable_suggestion(world):
     assert "e.g. 'fraud-model-v2'" in error.value.message
 
 
-def test_model_create_lowercases_a_slug_name_and_records_it(world, client):
+def test_model_create_never_rewrites_a_name(world):
+    with pytest.raises(InvalidInput) as error:
+        services.model_create(
+            name="Fraud-Model-2", team=world.model.team, task="fraud", actor=world.owner
+        )
+    assert error.value.code == "invalid_name" and "e.g. 'fraud-model-2'" in error.value.message
+    assert not Model.objects.filter(name="fraud-model-2").exists()
+
+
+def test_model_create_takes_a_slug_name_and_records_it(world, client):
     model = services.model_create(
-        name=" Fraud-Model-2 ", team=world.model.team, task="fraud", actor=world.owner
+        name="fraud-model-2", team=world.model.team, task="fraud", actor=world.owner
     )
     assert model.name == "fraud-model-2"
     assert AuditEvent.objects.filter(model=model, action=AuditAction.MODEL_CREATED).exists()
@@ -142,7 +161,7 @@ def test_model_create_refuses_a_task_longer_than_the_column(world):
         services.model_create(
             name="fraud-model", team=world.model.team, task="t" * 81, actor=world.owner
         )
-    assert error.value.code == "task_too_long" and "at most 80" in error.value.message
+    assert error.value.code == "too_long" and "at most 80" in error.value.message
     assert (Model.objects.count(), AuditEvent.objects.count()) == before
 
 
@@ -810,7 +829,8 @@ def test_model_update_changes_task_and_description_only(world):
         ("outsider", {"description": "x"}, "not_team_member"),
         ("owner", {"name": "renamed"}, "not_editable"),
         ("owner", {"task": "  "}, "task_required"),
-        ("owner", {"task": "t" * 81}, "task_too_long"),
+        ("owner", {"task": "t" * 81}, "too_long"),
+        ("owner", {"description": "d" * 10_001}, "too_long"),
     ],
 )
 def test_model_update_refusals_change_nothing(world, actor, changes, code):

@@ -25,7 +25,7 @@ def test_a_run_lives_through_its_lifecycle(world, experiment):
         git_commit="abc1234",
     )
     run_log_metrics(
-        run=run, key="loss", values=[(0, 2.0), (100, "1.5"), (200, 1.1)], actor=world.owner
+        run=run, key="loss", values=[(0, 2.0), (100, 1.5), (200, 1.1)], actor=world.owner
     )
     run_finish(run=run, status=RunStatus.FINISHED, actor=world.requester)
 

@@ -54,5 +54,7 @@ class PlanDetailSerializer(PlanSerializer):
 
 class PlanApplySerializer(serializers.Serializer):
     note = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000, help_text="Why, for the audit trail."
+        required=False,
+        allow_blank=True,
+        help_text="Why, for the audit trail (at most 5,000 characters).",
     )

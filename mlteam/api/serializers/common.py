@@ -6,14 +6,12 @@ from rest_framework import serializers
 MAX_ID = 2**63 - 1
 
 
-@extend_schema_field({"oneOf": [{"type": "number"}, {"type": "string"}], "example": 0.913})
+@extend_schema_field({"type": "number", "example": 0.913})
 class ScoreField(serializers.Field):
-    """A score as a JSON number or a numeric string; the engine's ``parse_score`` judges it, so
-    "nan" or "abc" get the same message everywhere."""
+    """A score as a JSON number, passed on as sent: the engine's ``score_value`` judges it, so
+    "0.97", true, NaN or an object get ``invalid_value`` ("send a number") everywhere."""
 
     def to_internal_value(self, data):
-        if isinstance(data, dict | list):
-            raise serializers.ValidationError("Send the value as a number, e.g. 0.913.")
         return data
 
     def to_representation(self, value):

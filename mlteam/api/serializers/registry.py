@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from mlteam.api.serializers.common import MAX_ID, ScoreField
 from mlteam.evals.models import EvalResult
+from mlteam.kernel import limits
 from mlteam.kernel.enums import Stage
 from mlteam.registry.enums import CriterionKind, PromotionState
 from mlteam.registry.models import Model, ModelArtifact, PromotionRequest
@@ -37,10 +38,23 @@ class ModelSerializer(serializers.ModelSerializer):
 
 
 class ModelCreateSerializer(serializers.Serializer):
-    name = serializers.SlugField(max_length=120)
+    """Text is passed on as sent: the registry applies the name rule and the length limits
+    (``invalid_name``, ``too_long``), so the API, the admin and the CLI refuse alike."""
+
+    name = serializers.CharField(
+        trim_whitespace=False,
+        allow_blank=True,
+        help_text=f"Lowercase letters, digits and hyphens, at most {limits.NAME} characters; "
+        "anything else is refused with `invalid_name` (never rewritten).",
+    )
     team = serializers.SlugField(max_length=120, help_text="Slug of the owning team.")
-    task = serializers.CharField(max_length=80)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    task = serializers.CharField(help_text=f"At most {limits.TASK} characters.")
+    description = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=f"At most {limits.DESCRIPTION:,} characters.",
+    )
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -105,7 +119,10 @@ class VersionDetailSerializer(VersionSerializer):
 
 class VersionRegisterSerializer(serializers.Serializer):
     artifact_uri = serializers.CharField(
-        max_length=500, required=False, allow_blank=True, default=""
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=f"At most {limits.URI:,} characters.",
     )
     run = serializers.IntegerField(
         required=False,
@@ -114,7 +131,12 @@ class VersionRegisterSerializer(serializers.Serializer):
         max_value=MAX_ID,
         help_text="Id of the training run.",
     )
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=f"At most {limits.DESCRIPTION:,} characters.",
+    )
 
 
 class VersionPatchSerializer(serializers.Serializer):
@@ -138,9 +160,14 @@ class EvalResultSerializer(serializers.ModelSerializer):
 
 class EvalRecordSerializer(serializers.Serializer):
     benchmark = serializers.CharField(max_length=80, help_text="Slug of a shared benchmark.")
-    value = ScoreField(help_text="A finite number (NaN and infinity are refused).")
+    value = ScoreField(
+        help_text='A finite JSON number; text (even "0.97"), true/false, NaN and infinity '
+        "are refused with `invalid_value`."
+    )
     run = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
-    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=f"At most {limits.LINE} characters."
+    )
 
 
 class ApprovalSerializer(serializers.Serializer):
@@ -228,7 +255,12 @@ class PromotionRequestSerializer(serializers.Serializer):
     to_stage = serializers.CharField(
         max_length=40, help_text="Target stage: " + ", ".join(Stage.values) + "."
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=f"At most {limits.NOTE:,} characters.",
+    )
 
 
 class TickSerializer(serializers.Serializer):
@@ -236,7 +268,7 @@ class TickSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="A sentence or a link (required to tick).",
+        help_text=f"A sentence or a link (required to tick); at most {limits.NOTE:,} characters.",
     )
     ticked = serializers.BooleanField(
         required=False, default=True, help_text="false removes your sign-off from the item."
@@ -244,11 +276,19 @@ class TickSerializer(serializers.Serializer):
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=f"At most {limits.NOTE:,} characters.",
+    )
 
 
 class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, help_text="Why the request is turned down.")
+    reason = serializers.CharField(
+        allow_blank=True,
+        help_text=f"Why the request is turned down; at most {limits.NOTE:,} characters.",
+    )
 
 
 class ProductionSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from mlteam.api.serializers.common import SafeJSONField, ScoreField
+from mlteam.kernel import limits
 from mlteam.tracking.enums import RunStatus
 from mlteam.tracking.models import Experiment, Run, RunMetric
 
@@ -30,7 +31,7 @@ class ExperimentSerializer(serializers.ModelSerializer):
 
 
 class ExperimentCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=160)
+    name = serializers.CharField(help_text=f"At most {limits.NAME} characters.")
     team = serializers.SlugField(max_length=120, help_text="Slug of the team running it.")
     hypothesis = serializers.CharField(required=False, allow_blank=True, default="")
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -64,12 +65,12 @@ class RunSerializer(serializers.ModelSerializer):
 
 
 class RunStartSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=160)
+    name = serializers.CharField(help_text=f"At most {limits.NAME} characters.")
     params = SafeJSONField(required=False, default=dict, help_text="Hyper-parameters (an object).")
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=60), required=False, default=list, max_length=50
+        child=serializers.CharField(), required=False, default=list, max_length=50
     )
-    git_commit = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    git_commit = serializers.CharField(required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
     def validate_params(self, value):
@@ -97,7 +98,7 @@ class PointSerializer(serializers.Serializer):
 
 
 class MetricLogSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=80)
+    key = serializers.CharField(help_text=f"At most {limits.METRIC_KEY} characters.")
     points = PointSerializer(many=True, allow_empty=False, max_length=10_000)
 
 

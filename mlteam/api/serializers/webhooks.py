@@ -39,12 +39,12 @@ class WebhookCreatedSerializer(WebhookSerializer):
 
 
 class WebhookCreateSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=2048, help_text="https:// receiver URL.")
+    url = serializers.CharField(help_text="https:// receiver URL, at most 2,048 characters.")
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPES), required=False, default=list
     )
     description = serializers.CharField(
-        max_length=300, required=False, allow_blank=True, default=""
+        required=False, allow_blank=True, default="", help_text="At most 300 characters."
     )
 
 
@@ -53,8 +53,8 @@ class WebhookUpdateSerializer(serializers.Serializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPES), required=False
     )
-    description = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    url = serializers.CharField(max_length=2048, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    url = serializers.CharField(required=False)
 
 
 class AttemptSerializer(serializers.ModelSerializer):

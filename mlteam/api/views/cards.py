@@ -7,6 +7,7 @@ from rest_framework import generics
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from mlteam.api.filters import query_boolean
 from mlteam.api.parsers import (
     BoundedJSONParser,
     MarkdownParser,
@@ -58,10 +59,7 @@ def card_of(name: str, version: int) -> ModelCard:
 
 
 def keep_missing_of(request) -> bool:
-    raw = request.query_params.get("keep_missing", "false").strip().lower()
-    if raw not in ("true", "false", "1", "0", ""):
-        raise InvalidInput("invalid_keep_missing", f"keep_missing is true or false, not '{raw}'.")
-    return raw in ("true", "1")
+    return query_boolean(request, "keep_missing")
 
 
 class CardView(generics.GenericAPIView):

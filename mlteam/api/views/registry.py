@@ -120,13 +120,20 @@ class ModelProduction(generics.GenericAPIView):
 
 
 def parse_at(raw: str | None):
-    if not raw:
+    """``?at=``: absent is now; an empty or unreadable value is refused (an empty ``at=`` is a
+    client that lost its value, and "now" would answer a question it did not ask)."""
+    if raw is None:
         return timezone.now()
+    if not raw.strip():
+        raise InvalidInput(
+            "invalid_at",
+            "at: give an ISO 8601 time, e.g. 2026-01-31T12:00:00Z, or leave at out for now.",
+        )
     try:
         return DateTimeField().to_internal_value(raw)
     except Exception:
         raise InvalidInput(
-            "invalid_at", f"'{raw}' is not an ISO 8601 time, e.g. 2026-01-31T12:00:00Z."
+            "invalid_at", f"at: '{raw}' is not an ISO 8601 time, e.g. 2026-01-31T12:00:00Z."
         ) from None
 
 

@@ -21,9 +21,8 @@ def _field(name: str) -> forms.Field:
         return forms.CharField(
             label="Tags", required=False, help_text="Comma-separated, e.g. text-classification, nlp"
         )
-    if name in ("license", "contact"):
-        limit = ModelCard._meta.get_field(name).max_length
-        return forms.CharField(label=HEADINGS[name], required=False, max_length=limit)
+    if name in ("license", "contact"):  # one line; the card service judges its length
+        return forms.CharField(label=HEADINGS[name], required=False)
     return forms.CharField(
         label=HEADINGS[name],
         required=False,

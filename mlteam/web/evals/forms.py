@@ -3,9 +3,10 @@
 from django import forms
 
 from mlteam.evals.models import Benchmark
-from mlteam.evals.services import parse_score
+from mlteam.evals.services import BENCHMARK_TEXT_LIMITS, benchmark_slug_refusal, parse_score
 from mlteam.kernel.enums import Stage
 from mlteam.kernel.errors import InvalidInput
+from mlteam.kernel.forms import ServiceRulesFormMixin
 from mlteam.roster.models import Team
 from mlteam.tracking.models import Run
 
@@ -32,7 +33,7 @@ class RecordResultForm(forms.Form):
         empty_value=None,
         label="Run that produced it (optional)",
     )
-    note = forms.CharField(max_length=255, required=False)
+    note = forms.CharField(required=False)  # its limit is the service's (kernel.limits.LINE)
 
     def __init__(self, *args, artifact, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,7 +63,12 @@ class RecordResultForm(forms.Form):
         return self.runs.get(run_id) if run_id else None
 
 
-class BenchmarkForm(forms.ModelForm):
+class BenchmarkForm(ServiceRulesFormMixin, forms.ModelForm):
+    """The benchmark services' slug rule and limits, so the page shows the API's messages."""
+
+    field_rules = {"slug": benchmark_slug_refusal}
+    text_limits = BENCHMARK_TEXT_LIMITS
+
     class Meta:
         model = Benchmark
         fields = [

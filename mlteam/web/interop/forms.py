@@ -5,8 +5,7 @@ from mlteam.roster.models import Team
 
 class MlflowImportForm(forms.Form):
     tracking_uri = forms.CharField(
-        label="MLflow tracking server",
-        max_length=300,
+        label="MLflow tracking server",  # its length limit is the import service's
         help_text="Its REST address, e.g. http://mlflow.internal:5000.",
     )
     team = forms.ModelChoiceField(

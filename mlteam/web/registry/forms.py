@@ -7,13 +7,13 @@ from django import forms
 class PromotionRequestForm(forms.Form):
     # Any text: the engine answers an unknown stage or a missing protocol with its own message.
     to_stage = forms.CharField(required=False, max_length=32, label="Target stage")
-    note = forms.CharField(
-        required=False, max_length=2000, label="Note for the gate owner", widget=forms.Textarea
-    )
+    # No length checks on text here: the engine refuses too long text (kernel.limits) with the
+    # message the API gives.
+    note = forms.CharField(required=False, label="Note for the gate owner", widget=forms.Textarea)
 
 
 class ItemTickForm(forms.Form):
-    evidence = forms.CharField(required=False, max_length=4000, label="Evidence")
+    evidence = forms.CharField(required=False, label="Evidence")
     ticked = forms.TypedChoiceField(
         choices=[("1", "Sign off"), ("0", "Remove sign-off")],
         coerce=lambda value: value == "1",
@@ -25,12 +25,12 @@ class ItemTickForm(forms.Form):
 class DecisionForm(forms.Form):
     """Approve or withdraw, with an optional note."""
 
-    note = forms.CharField(required=False, max_length=2000, label="Note")
+    note = forms.CharField(required=False, label="Note")
 
 
 class RejectForm(forms.Form):
     # Not required here: the engine refuses a blank reason with the message people see.
-    reason = forms.CharField(required=False, max_length=2000, label="Reason")
+    reason = forms.CharField(required=False, label="Reason")
 
 
 def form_problem(form: forms.Form) -> str:

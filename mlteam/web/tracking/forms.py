@@ -5,7 +5,7 @@ from mlteam.roster.permissions import is_ml_lead
 
 
 class ExperimentForm(forms.Form):
-    name = forms.CharField(max_length=160)
+    name = forms.CharField()  # its limit is the tracking service's (kernel.limits.NAME)
     team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
     hypothesis = forms.CharField(
         required=False,
