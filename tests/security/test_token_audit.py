@@ -140,3 +140,25 @@ def test_the_page_and_the_command_show_the_refusal(client):
     with pytest.raises(CommandError, match=r"already holds 20 .*\[too_many_tokens\]"):
         call_command("create_token", "busy", stdout=StringIO(), stderr=StringIO())
     assert ApiToken.objects.filter(user=member.user).count() == 20
+
+
+def test_the_admin_revokes_tokens_audited_and_never_edits_or_deletes_them(client, member):
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    token, _ = token_create(user=member.user, name="leaked")
+    client.force_login(operator)
+    change = reverse("admin:api_apitoken_change", args=[token.pk])
+    client.post(change, {"name": "renamed"})
+    client.post(reverse("admin:api_apitoken_delete", args=[token.pk]), {"post": "yes"})
+    token.refresh_from_db()
+    assert token.name == "leaked" and token.revoked_at is None
+
+    response = client.post(
+        reverse("admin:api_apitoken_changelist"),
+        {"action": "revoke", "_selected_action": [token.pk]},
+        follow=True,
+    )
+    assert "Revoked 1 tokens" in response.content.decode()
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    (event,) = events(AuditAction.TOKEN_REVOKED)
+    assert event.actor == operator and event.member == member
