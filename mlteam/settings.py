@@ -5,6 +5,7 @@ on SQLite (under ``var/``) with nothing set.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    # Sign-in lockout (settings under "Sign-in lockout" below); its admin is ours (backoffice).
+    "axes",
     # Layers, bottom to top (DEVELOPERS.md; `lint-imports` enforces them).
     "mlteam.kernel",
     "mlteam.roster",
@@ -78,6 +81,9 @@ MIDDLEWARE = [
     # Outermost: the request id and the one log line per request, then the fault barrier
     # (oversized bodies, NUL in the URL, database down → 503) before anything touches the body.
     "mlteam.kernel.middleware.RequestLogMiddleware",
+    # Permissions-Policy on every response (the fault barrier's and static files' too) and
+    # Cache-Control: private, no-store on the API's and on signed-in pages.
+    "mlteam.kernel.middleware.SecurityHeadersMiddleware",
     "mlteam.kernel.middleware.FaultBarrierMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -91,6 +97,9 @@ MIDDLEWARE = [
     "mlteam.kernel.middleware.LoginRequiredMiddleware",
     "mlteam.kernel.middleware.HtmxLoginRedirectMiddleware",
     "mlteam.kernel.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes requires: turns a login refused for a lockout into the lockout page
+    # (which then passes back through the CSP and the other headers above).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mlteam.urls"
@@ -179,6 +188,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The lockout check first (it refuses before a password is even compared), then the passwords.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# How many proxies in front of the app append to X-Forwarded-For: 0 (the default) uses the
+# connection's address only; 1 behind one proxy (that sets the header), and so on. Used to tell
+# clients apart for the sign-in lockout and the anonymous API rate. Too high lets clients
+# choose their own address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Sign-in lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address lock that pair out of /accounts/login/ and /admin/login/ for AXES_COOLOFF_MINUTES,
+# counted from the last failure before the lockout (failures while locked do not extend it).
+# An ML lead lifts it early in the admin ("Access attempts" or the member list), audited.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "mlteam.site.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "mlteam.kernel.clients.client_address"
+AXES_ENABLE_ADMIN = False  # axes' own admin deletes attempts unaudited; ours unlocks audited
+AXES_VERBOSE = False
+# Successful sign-ins are not kept (nobody reads them; the request log has them).
+AXES_DISABLE_ACCESS_LOG = True
+# Masked in the attempts' stored form data (the password always is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -207,7 +246,7 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "mlteam.api.schema.ApiSchema",
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["mlteam.api.permissions.IsAuthenticated"],
     # Tokens first: their WWW-Authenticate header makes a missing login a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "mlteam.api.authentication.ApiTokenAuthentication",
@@ -222,6 +261,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "mlteam.api.pagination.ApiCursorPagination",
     "EXCEPTION_HANDLER": "mlteam.api.errors.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Rates per token (or per signed-in user without one) and per anonymous address, counted in
+    # the shared cache (Redis with REDIS_URL): see API_THROTTLE_RATES below.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "mlteam.api.throttles.TokenRateThrottle",
+        "mlteam.api.throttles.AnonymousRateThrottle",
+    ],
+    # Which X-Forwarded-For entry is the client (anonymous throttling), like the lockout's.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+}
+# "<requests>/<second|minute|hour|day>"; read at each request, so tests can lower them.
+API_THROTTLE_RATES = {
+    "token": os.environ.get("API_THROTTLE_RATE", "600/minute"),
+    "anon": os.environ.get("API_THROTTLE_ANON_RATE", "60/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "mlteam API",
@@ -237,7 +289,7 @@ SPECTACULAR_SETTINGS = {
         "mlteam.api.schema.describe_tags",
     ],
     # Like every page and endpoint, the schema and docs need a login or a token.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["mlteam.api.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "mlteam.kernel.enums.Stage",
         "PromotionStateEnum": "mlteam.registry.enums.PromotionState",
@@ -273,6 +325,13 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
 # How deep a JSON body may nest before it is refused with 400 (Python's parser recurses).
 API_MAX_JSON_DEPTH = 64
+
+# Browser features no page uses, switched off for every response (and any script injected).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), hid=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=(), "
+    "xr-spatial-tracking=()"
+)
 
 # Pages must work under this policy: no inline script, no on* attributes, nothing off-site.
 CONTENT_SECURITY_POLICY = (

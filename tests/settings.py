@@ -14,3 +14,7 @@ os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 
 from mlteam.settings import *  # noqa: F403
+
+# No API rate in tests (None turns a throttle off): the suite makes thousands of calls from one
+# address within minutes. tests/security/test_throttles.py sets low rates to prove the 429.
+API_THROTTLE_RATES = {"token": None, "anon": None}

@@ -31,7 +31,7 @@ def tokens(request):
         "api_url": request.build_absolute_uri("/"),
     }
     response = render(request, "api/tokens.html", context)
-    response["Cache-Control"] = "no-store"  # the page may carry a fresh token
+    response["Cache-Control"] = "private, no-store"  # the page may carry a fresh token
     return response
 
 

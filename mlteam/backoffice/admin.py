@@ -1,3 +1,12 @@
 """Django's autodiscovery imports this module; each domain app's admin lives beside it."""
 
-from mlteam.backoffice import accounts, cards, evals, notifications, registry, roster, tracking  # noqa: F401
+from mlteam.backoffice import (  # noqa: F401
+    access,
+    accounts,
+    cards,
+    evals,
+    notifications,
+    registry,
+    roster,
+    tracking,
+)

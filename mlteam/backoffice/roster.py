@@ -9,6 +9,7 @@ the members it lists, so it follows the filters and the search.
 from django.contrib import admin, messages
 from django.template.loader import render_to_string
 
+from mlteam.backoffice.access import lift_lockouts
 from mlteam.backoffice.mixins import (
     ConfigAdminMixin,
     DomainErrorsAsMessagesMixin,
@@ -55,7 +56,7 @@ class MLTeamMemberAdmin(RosterEditMixin, admin.ModelAdmin):
     ]
     list_select_related = ["user", "role", "team", "embedded_in"]
     readonly_fields = ["joined_on", "left_on"]
-    actions = ["record_leaving", "record_rejoining"]
+    actions = ["record_leaving", "record_rejoining", "lift_lockout"]
     list_per_page = 50
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -137,11 +138,18 @@ class MLTeamMemberAdmin(RosterEditMixin, admin.ModelAdmin):
         if rejoined:
             self.message_user(request, f"Recorded {rejoined} rejoining.", messages.SUCCESS)
 
+    @admin.action(description="Lift the sign-in lockout of the selected members (audited)")
+    def lift_lockout(self, request, queryset):
+        lift_lockouts(
+            self, request, [(m.user.username, None) for m in queryset.select_related("user")]
+        )
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         if not can_edit_roster(request.user):
             actions.pop("record_leaving", None)
             actions.pop("record_rejoining", None)
+            actions.pop("lift_lockout", None)
         return actions
 
     def changelist_view(self, request, extra_context=None):

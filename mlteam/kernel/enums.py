@@ -46,3 +46,8 @@ class AuditAction(models.TextChoices):
     TEAM_CHANGED = "roster.team_changed", "Team changed"
     PLAN_CHANGED = "roster.plan", "Rebalancing plan saved, applied or discarded"
     HIRE_PLANNED = "roster.hire_planned", "Hire planned"
+    TOKEN_CREATED = "token.created", "API token created"
+    TOKEN_REVOKED = "token.revoked", "API token revoked"
+    ACCESS_UNLOCKED = "access.unlocked", "Sign-in lockout lifted"
+    ACCESS_ENDED = "access.ended", "Sign-in disabled and sessions ended"
+    ACCESS_RESTORED = "access.restored", "Sign-in enabled again"

@@ -1,5 +1,5 @@
 """Cross-cutting request handling: the request id and log line, the fault barrier, login
-everywhere, HTMX-aware redirects, CSP header."""
+everywhere, HTMX-aware redirects, the CSP, Permissions-Policy and Cache-Control headers."""
 
 import time
 import uuid
@@ -63,6 +63,43 @@ class ContentSecurityPolicyMiddleware:
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response
+
+
+PRIVATE_NO_STORE = "private, no-store"
+
+
+class SecurityHeadersMiddleware:
+    """``Permissions-Policy`` (settings.PERMISSIONS_POLICY) on every response, and
+    ``Cache-Control: private, no-store`` on every API response and every response to a signed-in
+    person, so no browser or proxy cache keeps what someone was shown (a fresh token, the
+    roster, a model card) for the next person on the machine.
+
+    Anonymous pages (login, health, error pages) keep their own headers, and so do static files
+    (WhiteNoise answers those with long-lived cache headers; they hold nothing personal).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response: HttpResponse = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY", "")
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        if self._is_private(request):
+            response["Cache-Control"] = PRIVATE_NO_STORE
+        return response
+
+    @staticmethod
+    def _is_private(request) -> bool:
+        if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+            return False
+        if request.path.startswith("/api/"):
+            return True
+        # Only a user someone already looked up (every page that needs a login does): this
+        # must not load the session itself, or /health/ would touch the database.
+        user = getattr(request, "_cached_user", None)
+        return bool(user is not None and user.is_authenticated)
 
 
 class RequestLogMiddleware:

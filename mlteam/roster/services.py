@@ -17,6 +17,7 @@ from django.utils import timezone
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.errors import Conflict, InvalidInput
+from mlteam.roster.access import member_access_end, member_access_restore
 from mlteam.roster.configuration import (  # noqa: F401  (one import path for every roster service)
     model_consumer_add,
     model_consumer_remove,
@@ -98,7 +99,8 @@ def member_join(
 ) -> MLTeamMember:
     """Put ``user`` on the roster (again, if they left earlier).
 
-    Side effects: opens a RosterPeriod, AuditEvent ``roster.joined``.
+    Side effects: opens a RosterPeriod, AuditEvent ``roster.joined``; someone returning can
+    sign in again (``access.restored``) — with new tokens, their old ones stay revoked.
     """
     require_roster_editor(actor, "add people to the roster")
     orientation = _orientation(orientation)
@@ -121,6 +123,7 @@ def member_join(
         )
         member.save()
         _open_period(member, at)
+        login_restored = rejoined and member_access_restore(member=member, actor=actor, at=at)
         audit_record(
             action=AuditAction.MEMBER_JOINED,
             summary=f"{member} joined {team.name} as {role.name} ({orientation.label.lower()})",
@@ -133,6 +136,7 @@ def member_join(
                 "role": role.name,
                 "embedded_in": embedded_in.slug if embedded_in else None,
                 "rejoined": rejoined,
+                "login_restored": login_restored,
             },
         )
     return member
@@ -149,7 +153,10 @@ def _check_not_before_last_period(member: MLTeamMember, at: datetime) -> None:
 
 def member_leave(*, member: MLTeamMember, actor: Actor, at: datetime | None = None):
     """Record that ``member`` left. Side effects: closes their RosterPeriod, clears them as lead
-    of any team (AuditEvent ``roster.team_changed`` each), AuditEvent ``roster.left``."""
+    of any team (AuditEvent ``roster.team_changed`` each), AuditEvent ``roster.left``; and in the
+    same transaction ends their access (``roster.access.member_access_end``): their API tokens
+    are revoked (``token.revoked`` each), their login is deactivated and their sessions deleted
+    (``access.ended``)."""
     require_roster_editor(actor, "record that someone left")
     at = resolve_at(at)
     with transaction.atomic():
@@ -175,6 +182,7 @@ def member_leave(*, member: MLTeamMember, actor: Actor, at: datetime | None = No
             from_state=member.orientation,
             details={"role": member.role.name},
         )
+        member_access_end(member=member, actor=actor, at=at)
     return member
 
 

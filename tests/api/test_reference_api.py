@@ -163,7 +163,8 @@ def test_events_filters_take_any_utc_offset_iso_allows(world, as_user):
     api = as_user(world.reader)
     # -22:29 is valid ISO 8601 but beyond what PostgreSQL accepts as a zone offset.
     odd_offset = api.get("/api/v1/events/", {"since": "2020-01-01T00:00:00-22:29"})
-    assert odd_offset.status_code == 200 and len(odd_offset.json()["results"]) == 2
+    world_events = [e for e in odd_offset.json()["results"] if e["action"] != "token.created"]
+    assert odd_offset.status_code == 200 and len(world_events) == 2
     assert api.get("/api/v1/events/", {"until": "0552-09-25T23:36:31-22:29"}).json() == {
         "next": None,
         "previous": None,

@@ -128,7 +128,7 @@ def test_tokens_page_creates_shows_once_lists_and_revokes(client):
     assert response.status_code == 200
     raw = response.context["created"]["raw"]
     assert raw in response.content.decode()
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "private, no-store"
     # Shown once: the list shows only the public prefix.
     page = client.get(url).content.decode()
     assert raw not in page and "pipeline" in page and raw.split("_")[1] in page

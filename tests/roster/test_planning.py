@@ -86,6 +86,7 @@ def test_apply_is_one_transaction_each_change_audited_with_the_plan_id(roster):
             AuditAction.MEMBER_ORIENTATION_CHANGED,
             AuditAction.MEMBER_MOVED,
             AuditAction.MEMBER_LEFT,
+            AuditAction.ACCESS_ENDED,  # the leaver's login and sessions, part of the leave
             AuditAction.HIRE_PLANNED,
             AuditAction.PLAN_CHANGED,
             AuditAction.PLAN_CHANGED,

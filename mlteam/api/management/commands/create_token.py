@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from mlteam.api.services import DEFAULT_DAYS, token_create
+from mlteam.kernel.actors import SYSTEM
 from mlteam.kernel.errors import DomainError
 
 
@@ -24,9 +25,11 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"There is no user '{username}'.")
         try:
-            token, raw = token_create(user=user, name=name or "created by manage.py", days=days)
+            token, raw = token_create(
+                user=user, name=name or "created by manage.py", days=days, actor=SYSTEM
+            )
         except DomainError as error:
-            raise CommandError(error.message) from None
+            raise CommandError(f"{error.message} [{error.code}]") from None
         self.stdout.write(raw)
         self.stderr.write(
             f"Token '{token.name}' for {username}, expires {token.expires_at:%Y-%m-%d}. "

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0008_check_snapshot"),
+        ("registry", "0009_kofn_approvals"),
     ]
 
     operations = [

@@ -1,0 +1,70 @@
+"""API rates, counted in the shared cache (Redis with ``REDIS_URL``, so every app server counts
+together): per token — or per signed-in user on a session — and per address for anonymous
+requests. Over the rate: 429 ``{"error": "throttled", …}`` with ``Retry-After`` (api/errors.py).
+
+Rates come from ``settings.API_THROTTLE_RATES`` at each request (DRF reads its own setting once
+at import), so a deployment sets them by environment and a test can lower them.
+"""
+
+import logging
+
+from django.conf import settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from mlteam.api.models import ApiToken
+from mlteam.kernel.clients import client_address
+
+log = logging.getLogger(__name__)
+
+
+class SharedCacheRateThrottle(SimpleRateThrottle):
+    def __init__(self):
+        # The rate is read per request, not per class (see the module docstring).
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    def get_rate(self):
+        return settings.API_THROTTLE_RATES[self.scope]
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # the cache (Redis) does not answer: serve rather than fail every call
+            log.warning("throttle cache unavailable; request not counted", exc_info=True)
+            return True
+
+
+class TokenRateThrottle(SharedCacheRateThrottle):
+    """Each token has its own budget (a person may hold at most 20 active ones); a browser
+    session counts per user."""
+
+    scope = "token"
+
+    def get_cache_key(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return None  # the anonymous rate applies
+        if isinstance(request.auth, ApiToken):
+            ident = f"t{request.auth.pk}"
+        else:
+            ident = f"u{request.user.pk}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class AnonymousRateThrottle(SharedCacheRateThrottle):
+    """Requests without credentials that reach a view open to them (the docs, unknown API
+    paths), per client address."""
+
+    scope = "anon"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+
+
+def anonymous_over_rate(request, view) -> float | None:
+    """Seconds to wait when an anonymous caller is over its rate, else None (and counted)."""
+    throttle = AnonymousRateThrottle()
+    if throttle.allow_request(request, view):
+        return None
+    return throttle.wait() or 1.0
