@@ -138,7 +138,16 @@ class HandoffProtocolForm(forms.ModelForm):
 
     class Meta:
         model = HandoffProtocol
-        fields = "__all__"
+        fields = [
+            "name",
+            "description",
+            "from_stage",
+            "to_stage",
+            "responsible_role",
+            "allow_owner_approval",
+            "required_approvals",
+            "active",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
