@@ -211,6 +211,7 @@ def artifact_update(*, artifact: ModelArtifact, actor: MLTeamMember, changes: di
     description = changes.get("description", artifact.description)
     if not isinstance(description, str):
         raise InvalidInput("invalid_description", "A version's description is text.")
+    limits.require_max_lengths({"description": description}, VERSION_TEXT_LIMITS)
     with transaction.atomic():
         stored = ModelArtifact.objects.select_for_update().get(pk=artifact.pk)
         if stored.description == description:

@@ -61,3 +61,16 @@ def test_only_the_owning_team_or_an_ml_lead_edits_the_description(world):
     with pytest.raises(NotAllowed):
         services.artifact_update(artifact=artifact, actor=None, changes={"description": "x"})
     services.artifact_update(artifact=artifact, actor=world.lead, changes={"description": "ok"})
+
+
+def test_a_description_over_the_limit_is_refused(world):
+    artifact = world.register(description="v1")
+    with pytest.raises(InvalidInput) as refused:
+        services.artifact_update(
+            artifact=artifact, actor=world.owner, changes={"description": "x" * 10_001}
+        )
+    assert refused.value.code == "too_long"
+    assert "10,000" in refused.value.message
+    artifact.refresh_from_db()
+    assert artifact.description == "v1"
+    assert not AuditEvent.objects.filter(action=AuditAction.ARTIFACT_UPDATED).exists()

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 
 import pytest
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
@@ -114,6 +115,16 @@ def organisation(world) -> Organisation:
     run_log_metrics(run=run, key="loss", values=[(0, 0.5)], actor=world.owner)
     group = accounts.group_create(actor=SYSTEM, name="Reviewers")
     User.objects.create_user("newcomer")  # someone the member add form can add
+    lockout = AccessAttempt.objects.create(  # a locked-out sign-in, for the lift action
+        username=world.owner.user.username,
+        ip_address="10.0.0.1",
+        user_agent="browser",
+        http_accept="text/html",
+        path_info="/accounts/login/",
+        get_data="",
+        post_data="",
+        failures_since_start=5,
+    )
     world.lead.user.is_staff = world.lead.user.is_superuser = True
     world.lead.user.save()
     objects = {
@@ -130,6 +141,7 @@ def organisation(world) -> Organisation:
         "tracking.run": run,
         "auth.user": world.owner.user,
         "auth.group": group,
+        "axes.accessattempt": lockout,
     }
     assert ModelArtifact.objects.get(pk=production.pk).status == Stage.PRODUCTION
     return Organisation(objects=objects, actor=world.lead.user)
