@@ -185,3 +185,16 @@ def test_people_who_are_not_ml_leads_do_not_see_the_attempts(client, member):
     staff = MemberFactory(user__is_staff=True)
     client.force_login(staff.user)
     assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
+
+
+def test_a_forged_forwarded_address_neither_breaks_nor_dodges_the_lockout(client, member, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(5):
+        last = client.post(
+            LOGIN,
+            {"username": member.user.username, "password": "wrong"},
+            REMOTE_ADDR=HERE,
+            HTTP_X_FORWARDED_FOR=f"garbage-{n}",
+        )
+    assert last.status_code == 429
+    assert AccessAttempt.objects.get().ip_address == HERE
