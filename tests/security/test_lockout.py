@@ -123,20 +123,14 @@ def test_an_ml_lead_lifts_a_lockout_and_it_is_audited(client, member, lead):
     assert sign_in(client, LOGIN, member.user.username, PASSWORD).status_code == 302
 
 
-def test_lifting_is_for_ml_leads_and_needs_a_lockout(client, member):
+def test_lifting_is_for_ml_leads_and_needs_a_lockout(client, member, lead):
     fail(client, LOGIN, member.user.username, 5)
     with pytest.raises(NotAllowed):
         lockout_lift(username=member.user.username, actor=MemberFactory())
     assert AccessAttempt.objects.filter(username=member.user.username).exists()
     with pytest.raises(Conflict, match="no failed sign-ins"):
-        lockout_lift(username="nobody-failed", actor=_lead())
+        lockout_lift(username="nobody-failed", actor=lead)
     assert not AuditEvent.objects.filter(action=AuditAction.ACCESS_UNLOCKED).exists()
-
-
-def _lead():
-    from tests.factories import RoleFactory
-
-    return MemberFactory(role=RoleFactory(name="ML Lead", is_ml_lead=True))
 
 
 def test_the_admin_lists_attempts_and_lifts_them_through_the_service(client, member, lead):
