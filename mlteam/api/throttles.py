@@ -59,7 +59,8 @@ class AnonymousRateThrottle(SharedCacheRateThrottle):
     def get_cache_key(self, request, view):
         if request.user and request.user.is_authenticated:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+        ident = client_address(request) or "unknown"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 def anonymous_over_rate(request, view) -> float | None:

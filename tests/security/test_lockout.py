@@ -123,20 +123,14 @@ def test_an_ml_lead_lifts_a_lockout_and_it_is_audited(client, member, lead):
     assert sign_in(client, LOGIN, member.user.username, PASSWORD).status_code == 302
 
 
-def test_lifting_is_for_ml_leads_and_needs_a_lockout(client, member):
+def test_lifting_is_for_ml_leads_and_needs_a_lockout(client, member, lead):
     fail(client, LOGIN, member.user.username, 5)
     with pytest.raises(NotAllowed):
         lockout_lift(username=member.user.username, actor=MemberFactory())
     assert AccessAttempt.objects.filter(username=member.user.username).exists()
     with pytest.raises(Conflict, match="no failed sign-ins"):
-        lockout_lift(username="nobody-failed", actor=_lead())
+        lockout_lift(username="nobody-failed", actor=lead)
     assert not AuditEvent.objects.filter(action=AuditAction.ACCESS_UNLOCKED).exists()
-
-
-def _lead():
-    from tests.factories import RoleFactory
-
-    return MemberFactory(role=RoleFactory(name="ML Lead", is_ml_lead=True))
 
 
 def test_the_admin_lists_attempts_and_lifts_them_through_the_service(client, member, lead):
@@ -185,3 +179,16 @@ def test_people_who_are_not_ml_leads_do_not_see_the_attempts(client, member):
     staff = MemberFactory(user__is_staff=True)
     client.force_login(staff.user)
     assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
+
+
+def test_a_forged_forwarded_address_neither_breaks_nor_dodges_the_lockout(client, member, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(5):
+        last = client.post(
+            LOGIN,
+            {"username": member.user.username, "password": "wrong"},
+            REMOTE_ADDR=HERE,
+            HTTP_X_FORWARDED_FOR=f"garbage-{n}",
+        )
+    assert last.status_code == 429
+    assert AccessAttempt.objects.get().ip_address == HERE

@@ -81,3 +81,11 @@ def test_without_rates_nothing_is_throttled(settings, clean_cache):
     settings.API_THROTTLE_RATES = {"token": None, "anon": None}
     client = APIClient()
     assert {client.get(MODELS).status_code for _ in range(5)} == {401}
+
+
+def test_a_forwarded_address_that_is_not_one_falls_back_to_the_connection(rates, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    client = APIClient()
+    for _ in range(2):
+        client.get(MODELS, HTTP_X_FORWARDED_FOR="not-an-address", REMOTE_ADDR="10.5.5.5")
+    assert client.get(MODELS, REMOTE_ADDR="10.5.5.5").status_code == 429
