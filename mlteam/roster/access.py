@@ -11,6 +11,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
@@ -91,3 +92,19 @@ def lockout_lift(*, username: str, actor: Actor, ip_address: str | None = None) 
             details={"username": username, "addresses": addresses, "failures": failures},
         )
     return failures
+
+
+def leavers_access_end(*, actor: Actor, at: datetime | None = None) -> list[MLTeamMember]:
+    """End the access of everyone who left but can still sign in — people who left before
+    leaving ended access (upgrades), or whose login an operator switched back on. Each leaver
+    in their own transaction, exactly as ``member_leave`` would (tokens revoked by the leave
+    hooks, login disabled, sessions ended, audited). Running it again finds nobody."""
+    require_roster_editor(actor, "end the access of people who left")
+    at = at or timezone.now()
+    leavers = MLTeamMember.objects.filter(left_on__isnull=False, user__is_active=True)
+    ended = []
+    for member in leavers.select_related("user").order_by("pk"):
+        with transaction.atomic():
+            member_access_end(member=member, actor=actor, at=at)
+        ended.append(member)
+    return ended

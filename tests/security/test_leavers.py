@@ -2,11 +2,13 @@
 revoked, their login is disabled and their sessions ended, each audited as part of the leave;
 returning brings the login back but never the old tokens."""
 
+from io import StringIO
 from unittest import mock
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
+from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -195,3 +197,36 @@ def test_the_admin_leave_action_ends_access_too(client, leaver, lead):
     leaver.refresh_from_db()
     assert not leaver.is_active
     assert bearer(raw).get(MODELS).status_code == 401
+
+
+def test_people_who_left_before_the_upgrade_lose_access_with_the_sweep(leaver, lead):
+    """A leave recorded before leaving ended access: the roster says gone, the login and the
+    token still work. ``manage.py end_leavers_access`` ends it as a leave would, once."""
+    _, raw = token_create(user=leaver.user, name="pipeline")
+    stayer = MemberFactory(user__username="stayer")
+    _, kept = token_create(user=stayer.user, name="pipeline")
+    browser = signed_in(leaver.user)
+    type(leaver).objects.filter(pk=leaver.pk).update(left_on=leaver.joined_on)
+
+    out = StringIO()
+    call_command("end_leavers_access", stdout=out)
+
+    assert "1 leaver had access" in out.getvalue()
+    assert bearer(raw).get(MODELS).status_code == 401
+    assert bearer(kept).get(MODELS).status_code == 200
+    assert browser.get("/").status_code == 302
+    leaver.user.refresh_from_db()
+    assert not leaver.user.is_active
+    ended = AuditEvent.objects.filter(action=AuditAction.ACCESS_ENDED, member=leaver)
+    assert ended.count() == 1 and ended.get().actor is None  # the system did it
+    assert AuditEvent.objects.filter(action=AuditAction.TOKEN_REVOKED, member=leaver).exists()
+
+    again = StringIO()
+    call_command("end_leavers_access", stdout=again)
+    assert "0 leavers had access" in again.getvalue()
+    assert ended.count() == 1
+
+
+def test_only_roster_editors_sweep(leaver):
+    with pytest.raises(NotAllowed):
+        access.leavers_access_end(actor=leaver)
