@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from mlteam.evals.latest import latest_result_note
 from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
@@ -70,7 +71,7 @@ def eval_record(
     """Record one result; earlier results stay as history and the latest counts.
 
     ``benchmark`` is a Benchmark or its slug; it must exist and the value must be finite.
-    Side effects: AuditEvent ``eval.recorded``.
+    Side effects: AuditEvent ``eval.recorded``; LatestResult updated if this is now the latest.
     """
     value = parse_score(value)
     benchmark = benchmark_resolve(benchmark)
@@ -91,6 +92,7 @@ def eval_record(
             run=run,
             note=note,
         )
+        latest_result_note(result)
         audit_record(
             action=AuditAction.EVAL_RECORDED,
             summary=f"{actor} recorded {benchmark.slug} = {value:g} for {artifact}",

@@ -5,10 +5,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from mlteam.evals.models import EvalResult
 from mlteam.registry import services
 from mlteam.tracking.services import experiment_create, run_log_metrics, run_start
-from tests.factories import BenchmarkFactory, CriterionFactory, MemberFactory, ProtocolFactory
+from tests.factories import (
+    BenchmarkFactory,
+    CriterionFactory,
+    MemberFactory,
+    ProtocolFactory,
+    result_create,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,16 +52,14 @@ def grow(world, n: int, state: dict) -> None:
         v = services.artifact_register(model=world.model, actor=member)
         bench = BenchmarkFactory(owner_team=world.team)
         for target in (world.artifact, artifact, v):
-            EvalResult.objects.create(
+            result_create(
                 artifact=target,
                 benchmark=world.benchmark,
                 value=0.5 + i / 100,
                 recorded_at=timezone.now(),
                 recorded_by=member,
             )
-        EvalResult.objects.create(
-            artifact=world.artifact, benchmark=bench, value=1, recorded_at=timezone.now()
-        )
+        result_create(artifact=world.artifact, benchmark=bench, value=1, recorded_at=timezone.now())
         services.promotion_request(artifact=artifact, to_stage="staging", actor=member)
         protocol = ProtocolFactory(from_stage="deprecated", to_stage="experimental", active=False)
         CriterionFactory(
@@ -96,7 +99,7 @@ def test_query_counts_do_not_grow_with_rows(world, as_user):
     experiment = experiment_create(name="exp", team=world.team, owner=world.member)
     run = run_start(experiment=experiment, name="r0", actor=world.member)
     run_log_metrics(run=run, key="loss", values=[(0, 1.0)], actor=world.member)
-    EvalResult.objects.create(  # one row on the leaderboard to begin with
+    result_create(  # one row on the leaderboard to begin with
         artifact=world.artifact,
         benchmark=world.benchmark,
         value=0.4,

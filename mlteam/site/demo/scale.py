@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from mlteam.cards.models import ModelCard
+from mlteam.evals.latest import latest_results_rebuild
 from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
@@ -115,4 +116,5 @@ def _insert_chunk(start, count, teams, owners, benchmarks, evals_per_artifact, n
                 )
             )
     EvalResult.objects.bulk_create(results, batch_size=BATCH)
+    latest_results_rebuild([a.pk for a in artifacts])  # bulk rows skip eval_record
     return len(artifacts)
