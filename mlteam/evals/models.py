@@ -78,11 +78,16 @@ class LatestResult(models.Model):
     Bulk writers (demo scale, bench) fill it with ``latest_results_rebuild``.
     """
 
+    # No single-column indexes: the (artifact, benchmark) unique constraint and the
+    # (benchmark, value) rank index lead with these columns, and bulk seeds insert 1M rows.
     artifact = models.ForeignKey(
-        "registry.ModelArtifact", on_delete=models.PROTECT, related_name="latest_results"
+        "registry.ModelArtifact",
+        on_delete=models.PROTECT,
+        related_name="latest_results",
+        db_index=False,
     )
     benchmark = models.ForeignKey(
-        Benchmark, on_delete=models.PROTECT, related_name="latest_results"
+        Benchmark, on_delete=models.PROTECT, related_name="latest_results", db_index=False
     )
     result = models.OneToOneField(EvalResult, on_delete=models.PROTECT, related_name="+")
     value = models.FloatField()

@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from mlteam.evals.latest import latest_results_rebuild
 from mlteam.evals.models import EvalResult, LatestResult
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
@@ -120,6 +121,11 @@ def test_scale_tops_up_the_bulk_registry_to_n():
     assert EvalResult.objects.filter(artifact__in=bulk).count() == 30
     # Bulk rows skip eval_record, so the bulk writer fills the latest-result table itself.
     assert LatestResult.objects.filter(artifact__in=bulk).count() == 30
+    written = set(LatestResult.objects.values_list("artifact_id", "benchmark_id", "result_id"))
+    latest_results_rebuild(list(bulk.values_list("pk", flat=True)))  # recomputed from history
+    assert set(LatestResult.objects.values_list("artifact_id", "benchmark_id", "result_id")) == (
+        written
+    )
     assert set(bulk.values_list("status", flat=True)) == {Stage.EXPERIMENTAL}
     assert (
         AuditEvent.objects.filter(artifact__in=bulk, action=AuditAction.ARTIFACT_REGISTERED).count()
