@@ -5,7 +5,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from mlteam.cards.models import ModelCard
-from mlteam.evals.models import Benchmark
+from mlteam.evals.latest import latest_result_note
+from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.registry.enums import CriterionKind
 from mlteam.registry.models import GateCriterion, HandoffProtocol, Model
 from mlteam.roster.enums import Orientation, TeamKind
@@ -149,3 +150,11 @@ def card_fill(card: ModelCard) -> ModelCard:
     card.risk_rating = card.risk_rating or "medium"
     card.save()
     return card
+
+
+def result_create(**fields) -> EvalResult:
+    """An EvalResult row without the service's checks or audit event, kept as its pair's
+    latest the way ``eval_record`` keeps it (for fixtures that need a result and nothing else)."""
+    result = EvalResult.objects.create(**fields)
+    latest_result_note(result)
+    return result

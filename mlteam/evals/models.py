@@ -66,3 +66,50 @@ class EvalResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.artifact} {self.benchmark.slug}={self.value}"
+
+
+class LatestResult(models.Model):
+    """The latest result of one version on one benchmark: what leaderboards and pages rank.
+
+    ``eval_record`` keeps it current in the result's own transaction, so reads never rank all
+    history. "Latest" is the newest ``recorded_at``, then the highest id (a backdated result
+    recorded now does not replace a newer measurement). ``value`` and ``recorded_at`` are
+    copies of the result's, so a leaderboard sorts and counts this narrow table only.
+    Bulk writers (demo scale, bench) fill it with ``latest_results_rebuild``.
+    """
+
+    # No single-column indexes: the (artifact, benchmark) unique constraint and the
+    # (benchmark, value) rank index lead with these columns, and bulk seeds insert 1M rows.
+    artifact = models.ForeignKey(
+        "registry.ModelArtifact",
+        on_delete=models.PROTECT,
+        related_name="latest_results",
+        db_index=False,
+    )
+    benchmark = models.ForeignKey(
+        Benchmark, on_delete=models.PROTECT, related_name="latest_results", db_index=False
+    )
+    result = models.OneToOneField(EvalResult, on_delete=models.PROTECT, related_name="+")
+    value = models.FloatField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "benchmark"], name="latest_result_one_per_pair"
+            )
+        ]
+        # Rank order (either direction scans it) and "how many are better" counts.
+        indexes = [models.Index(fields=["benchmark", "value"], name="latest_result_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.artifact_id}/{self.benchmark_id}: {self.value}"
+
+    # The leaderboard's rows are LatestResults; these read through to the measurement.
+    @property
+    def run_id(self):
+        return self.result.run_id
+
+    @property
+    def recorded_by(self):
+        return self.result.recorded_by

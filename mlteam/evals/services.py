@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from mlteam.evals.latest import latest_result_note
 from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.kernel import limits
 from mlteam.kernel.audit import audit_record
@@ -89,7 +90,8 @@ def eval_record(
     """Record one result; earlier results stay as history and the latest counts.
 
     ``benchmark`` is a Benchmark or its slug; it must exist and the value must be a finite
-    number (text is refused: ``score_value``). Side effects: AuditEvent ``eval.recorded``.
+    number (text is refused: ``score_value``). Side effects: AuditEvent ``eval.recorded``;
+    LatestResult updated if this is now the latest.
     """
     value = score_value(value)
     benchmark = benchmark_resolve(benchmark)
@@ -108,6 +110,7 @@ def eval_record(
             run=run,
             note=note,
         )
+        latest_result_note(result)
         audit_record(
             action=AuditAction.EVAL_RECORDED,
             summary=f"{actor} recorded {benchmark.slug} = {value:g} for {artifact}",

@@ -4,7 +4,7 @@
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
-from mlteam.evals.models import EvalResult
+from mlteam.evals.models import LatestResult
 from mlteam.kernel.enums import Stage
 from mlteam.registry.enums import CriterionKind, PromotionState
 from mlteam.registry.findings import (
@@ -160,16 +160,10 @@ def _stale_staging(world: World, waiting: list[ModelArtifact]) -> list[Finding]:
     criteria = [c for c in gate.criteria.all() if c.kind == CriterionKind.METRIC]
     if not criteria:
         return []
-    latest: dict[tuple[int, int], float] = {}
-    results = (
-        EvalResult.objects.filter(
-            artifact__in=[a.pk for a in waiting], benchmark__in=[c.benchmark_id for c in criteria]
-        )
-        .values_list("artifact_id", "benchmark_id", "value")
-        .order_by("artifact_id", "benchmark_id", "-recorded_at", "-id")
-    )
-    for artifact_id, benchmark_id, value in results:
-        latest.setdefault((artifact_id, benchmark_id), value)
+    results = LatestResult.objects.filter(
+        artifact__in=[a.pk for a in waiting], benchmark__in=[c.benchmark_id for c in criteria]
+    ).values_list("artifact_id", "benchmark_id", "value")
+    latest = {(artifact_id, benchmark_id): value for artifact_id, benchmark_id, value in results}
     findings = []
     for artifact in waiting:
         values = [latest.get((artifact.pk, c.benchmark_id)) for c in criteria]

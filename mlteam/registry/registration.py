@@ -7,8 +7,7 @@ its description (``artifact_update``, the one place that rule lives for the admi
 
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from mlteam.cards.services import card_start_for_artifact
@@ -120,6 +119,22 @@ def model_update(*, model: Model, actor: MLTeamMember, changes: dict) -> Model:
     return model
 
 
+# The UPDATE takes the row lock, so concurrent registrations get consecutive numbers; RETURNING
+# (PostgreSQL, SQLite ≥ 3.35) hands back the new number without a second statement.
+_BUMP = "UPDATE {table} SET last_version = last_version + 1, updated_at = %s WHERE id = %s RETURNING last_version"
+
+
+def _next_version(model: Model, at: datetime) -> int:
+    """Bump ``model``'s gap-free version counter and return the number it handed out."""
+    updated_at = Model._meta.get_field("updated_at").get_db_prep_save(at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BUMP.format(table=connection.ops.quote_name(Model._meta.db_table)),
+            [updated_at, model.pk],
+        )
+        return cursor.fetchone()[0]
+
+
 def artifact_register(
     *,
     model: Model,
@@ -141,9 +156,8 @@ def artifact_register(
     )
     at = at or timezone.now()
     with transaction.atomic():
-        # The UPDATE takes the row lock, so concurrent registrations get consecutive numbers.
-        Model.objects.filter(pk=model.pk).update(last_version=F("last_version") + 1, updated_at=at)
-        model.refresh_from_db(fields=["last_version", "updated_at"])
+        model.last_version = _next_version(model, at)
+        model.updated_at = at
         artifact = ModelArtifact.objects.create(
             model=model,
             version=model.last_version,

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from mlteam.evals.models import Benchmark, EvalResult
+from mlteam.evals.models import Benchmark, EvalResult, LatestResult
 from mlteam.evals.selectors import latest_results_by_benchmark
 from mlteam.kernel.enums import Stage
 from mlteam.kernel.models import AuditEvent
@@ -112,23 +112,31 @@ def model_tasks() -> list[tuple[str, str]]:
 def model_versions(model: Model) -> list[ModelArtifact]:
     """A model's versions, newest first, each with ``key_scores`` (latest result per benchmark)
     and ``pending_request`` (its open promotion request or None)."""
-    versions = list(model.artifacts.select_related("owner__user").order_by("-version"))
-    results = (
-        EvalResult.objects.filter(artifact__model=model)
-        .select_related("benchmark")
-        .order_by("artifact_id", "benchmark__name", "-recorded_at", "-id")
+    return versions_with_scores(list(model_version_list(model)))
+
+
+def model_version_list(model: Model) -> QuerySet[ModelArtifact]:
+    """A model's versions, newest first (lazy: page it, then ``versions_with_scores``)."""
+    return model.artifacts.select_related("owner__user").order_by("-version")
+
+
+def versions_with_scores(versions: list[ModelArtifact]) -> list[ModelArtifact]:
+    """Give each version ``key_scores`` and ``pending_request``: two queries for the lot."""
+    ids = [artifact.pk for artifact in versions]
+    latest: dict[int, list[EvalResult]] = {}
+    rows = (
+        LatestResult.objects.filter(artifact_id__in=ids)
+        .select_related("result__benchmark")
+        .order_by("artifact_id", "benchmark__name")
     )
-    latest: dict[int, dict[int, EvalResult]] = {}
-    for result in results:
-        latest.setdefault(result.artifact_id, {}).setdefault(result.benchmark_id, result)
+    for row in rows:
+        latest.setdefault(row.artifact_id, []).append(row.result)
     pending = {
         p.artifact_id: p
-        for p in PromotionRequest.objects.filter(
-            artifact__model=model, state=PromotionState.PENDING
-        )
+        for p in PromotionRequest.objects.filter(artifact_id__in=ids, state=PromotionState.PENDING)
     }
     for artifact in versions:
-        artifact.key_scores = list(latest.get(artifact.pk, {}).values())
+        artifact.key_scores = latest.get(artifact.pk, [])
         artifact.pending_request = pending.get(artifact.pk)
     return versions
 

@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mlteam.cards.models import ModelCard
+from mlteam.evals.latest import latest_results_rebuild
 from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
@@ -204,6 +205,7 @@ def seed(models: int, versions: int, log) -> MLTeamMember:
             ),
             batch_size=5000,
         )
+        latest_results_rebuild([a.pk for a in artifacts])  # bulk rows skip eval_record
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     log(

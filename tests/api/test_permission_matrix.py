@@ -13,7 +13,7 @@ from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
 from mlteam.registry.models import ChecklistItem, Model, ModelArtifact, PromotionRequest
 from mlteam.tracking.models import Experiment, Run, RunMetric
-from tests.factories import ExperimentFactory, RunFactory
+from tests.factories import ExperimentFactory, RunFactory, result_create
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,7 @@ ENDPOINTS = {
 def scene(world):
     """A pending promotion of v1 (requested by the member, item 1 ticked, metric met), a fresh v2,
     and an experiment with a running run."""
-    EvalResult.objects.create(
+    result_create(
         artifact=world.artifact, benchmark=world.benchmark, value=0.9, recorded_at=timezone.now()
     )
     pending = services.promotion_request(

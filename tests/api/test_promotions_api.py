@@ -3,18 +3,18 @@
 import pytest
 from django.utils import timezone
 
-from mlteam.evals.models import EvalResult
 from mlteam.kernel.enums import Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
 from mlteam.registry.enums import PromotionState
+from tests.factories import result_create
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def pending(world):
-    EvalResult.objects.create(
+    result_create(
         artifact=world.artifact, benchmark=world.benchmark, value=0.9, recorded_at=timezone.now()
     )
     return services.promotion_request(

@@ -5,10 +5,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from mlteam.evals.models import EvalResult
 from mlteam.registry import services
 from mlteam.tracking.services import experiment_create, run_log_metrics, run_start
-from tests.factories import BenchmarkFactory, CriterionFactory, MemberFactory, ProtocolFactory
+from tests.factories import (
+    BenchmarkFactory,
+    CriterionFactory,
+    MemberFactory,
+    ProtocolFactory,
+    result_create,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,16 +52,14 @@ def grow(world, n: int, state: dict) -> None:
         v = services.artifact_register(model=world.model, actor=member)
         bench = BenchmarkFactory(owner_team=world.team)
         for target in (world.artifact, artifact, v):
-            EvalResult.objects.create(
+            result_create(
                 artifact=target,
                 benchmark=world.benchmark,
                 value=0.5 + i / 100,
                 recorded_at=timezone.now(),
                 recorded_by=member,
             )
-        EvalResult.objects.create(
-            artifact=world.artifact, benchmark=bench, value=1, recorded_at=timezone.now()
-        )
+        result_create(artifact=world.artifact, benchmark=bench, value=1, recorded_at=timezone.now())
         services.promotion_request(artifact=artifact, to_stage="staging", actor=member)
         protocol = ProtocolFactory(from_stage="deprecated", to_stage="experimental", active=False)
         CriterionFactory(
@@ -96,7 +99,7 @@ def test_query_counts_do_not_grow_with_rows(world, as_user):
     experiment = experiment_create(name="exp", team=world.team, owner=world.member)
     run = run_start(experiment=experiment, name="r0", actor=world.member)
     run_log_metrics(run=run, key="loss", values=[(0, 1.0)], actor=world.member)
-    EvalResult.objects.create(  # one row on the leaderboard to begin with
+    result_create(  # one row on the leaderboard to begin with
         artifact=world.artifact,
         benchmark=world.benchmark,
         value=0.4,
@@ -112,3 +115,28 @@ def test_query_counts_do_not_grow_with_rows(world, as_user):
     many = {url: count_queries(api, url) for url in urls}
     assert many == few
     assert max(few.values()) <= 12, few
+
+
+def captured(api, method: str, url: str, **kwargs) -> list[str]:
+    """The statements one request runs, without the SAVEPOINTs the test's own transaction adds
+    around a service's atomic block (a request outside a test opens a plain transaction)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(api, method)(url, **kwargs)
+    assert response.status_code in (200, 201), (url, response.content[:300])
+    return [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_register_a_version_and_get_version_take_few_queries(world, as_user, settings):
+    """Pinned counts with the token lookup cached (as with REDIS_URL): register reads the model,
+    bumps its counter (UPDATE ... RETURNING), inserts the version, its first stage step, reads
+    the previous card and inserts the new one, and writes the audit row: 7 statements in one
+    transaction. Get version is 2."""
+    settings.API_TOKEN_CACHE_SECONDS = 300
+    api = as_user(world.member)
+    api.get("/api/v1/models/")  # caches the token and records its last_used_at
+    body = {"artifact_uri": "s3://bucket/intent/v2/", "description": "more data"}
+    register = captured(api, "post", "/api/v1/models/intent/versions/", data=body, format="json")
+    get_version = captured(api, "get", "/api/v1/models/intent/versions/2/")
+
+    assert len(register) == 7, "\n".join(sql[:120] for sql in register)
+    assert len(get_version) <= 2, get_version

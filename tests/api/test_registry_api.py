@@ -10,7 +10,7 @@ from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry import services
 from mlteam.registry.models import Model, ModelArtifact, StageTransition
-from tests.factories import ModelFactory, RunFactory
+from tests.factories import ModelFactory, RunFactory, result_create
 
 pytestmark = pytest.mark.django_db
 V1 = "/api/v1/models/intent/versions/1/"
@@ -108,7 +108,7 @@ def test_a_version_description_changes_audited(world, as_user):
 
 
 def test_version_detail(world, as_user):
-    EvalResult.objects.create(
+    result_create(
         artifact=world.artifact, benchmark=world.benchmark, value=0.7, recorded_at=timezone.now()
     )
     body = as_user(world.reader).get(V1).json()

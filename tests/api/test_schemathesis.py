@@ -28,9 +28,8 @@ from schemathesis.checks import (
 )
 
 from mlteam.api.services import token_create
-from mlteam.evals.models import EvalResult
 from mlteam.registry import services
-from tests.factories import ExperimentFactory, RunFactory
+from tests.factories import ExperimentFactory, RunFactory, result_create
 
 EXAMPLES = int(os.environ.get("MLTEAM_FUZZ_EXAMPLES", "12"))
 CHECKS = (
@@ -76,7 +75,7 @@ def flatmap_path_parameters(context, path_parameters):
 @pytest.fixture
 def fuzz_token(world):
     """The objects the fuzzed requests can reach, and a token of an owning-team member."""
-    EvalResult.objects.create(
+    result_create(
         artifact=world.artifact,
         benchmark=world.benchmark,
         value=0.9,

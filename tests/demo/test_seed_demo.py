@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
-from mlteam.evals.models import EvalResult
+from mlteam.evals.latest import latest_results_rebuild
+from mlteam.evals.models import EvalResult, LatestResult
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry.enums import PromotionState
@@ -124,6 +125,13 @@ def test_scale_tops_up_the_bulk_registry_to_n():
     bulk = ModelArtifact.objects.filter(model__name__startswith="scale-")
     assert (added, again, bulk.count()) == (10, 0, 10)
     assert EvalResult.objects.filter(artifact__in=bulk).count() == 30
+    # Bulk rows skip eval_record, so the bulk writer fills the latest-result table itself.
+    assert LatestResult.objects.filter(artifact__in=bulk).count() == 30
+    written = set(LatestResult.objects.values_list("artifact_id", "benchmark_id", "result_id"))
+    latest_results_rebuild(list(bulk.values_list("pk", flat=True)))  # recomputed from history
+    assert set(LatestResult.objects.values_list("artifact_id", "benchmark_id", "result_id")) == (
+        written
+    )
     assert set(bulk.values_list("status", flat=True)) == {Stage.EXPERIMENTAL}
     assert (
         AuditEvent.objects.filter(artifact__in=bulk, action=AuditAction.ARTIFACT_REGISTERED).count()

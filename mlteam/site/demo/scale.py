@@ -9,10 +9,10 @@ Each registration still gets its audit event and the first step of its stage his
 import random
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from mlteam.cards.models import ModelCard
-from mlteam.evals.models import Benchmark, EvalResult
+from mlteam.evals.models import Benchmark, EvalResult, LatestResult
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry.models import Model, ModelArtifact, StageTransition
@@ -101,18 +101,52 @@ def _insert_chunk(start, count, teams, owners, benchmarks, evals_per_artifact, n
         )
         for a in artifacts
     )
-    results = []
+    rows = []
     for artifact in artifacts:
         for index in range(evals_per_artifact):
             benchmark = benchmarks[index % len(benchmarks)]
-            results.append(
-                EvalResult(
-                    artifact=artifact,
-                    benchmark=benchmark,
-                    value=round(rng.random(), 4),
-                    recorded_by=artifact.owner,
-                    recorded_at=artifact.created_at + timedelta(hours=index + 1),
-                )
+            at = artifact.created_at + timedelta(hours=index + 1)
+            rows.append(
+                (artifact.pk, benchmark.pk, round(rng.random(), 4), artifact.owner_id, at, "")
             )
-    EvalResult.objects.bulk_create(results, batch_size=BATCH)
+    ids = _insert_rows(EvalResult, RESULT_COLUMNS, rows, returning=True)
+    # Bulk rows skip eval_record: write their LatestResult rows here. The new versions have no
+    # other results, so each pair's latest is its newest row of this chunk (later id on a tie).
+    latest: dict[tuple[int, int], tuple] = {}
+    for pk, (artifact_id, benchmark_id, value, _, at, _) in zip(ids, rows, strict=True):
+        held = latest.get((artifact_id, benchmark_id))
+        if held is None or (at, pk) > (held[4], held[2]):
+            latest[artifact_id, benchmark_id] = (artifact_id, benchmark_id, pk, value, at)
+    _insert_rows(LatestResult, LATEST_COLUMNS, list(latest.values()))
     return len(artifacts)
+
+
+RESULT_COLUMNS = ["artifact_id", "benchmark_id", "value", "recorded_by_id", "recorded_at", "note"]
+LATEST_COLUMNS = ["artifact_id", "benchmark_id", "result_id", "value", "recorded_at"]
+ROWS_PER_STATEMENT = 1000  # at most 6,000 parameters: under SQLite's limit, few round trips
+
+
+def _insert_rows(model, columns: list[str], rows: list[tuple], returning=False) -> list[int]:
+    """Insert plain tuples (``recorded_at`` last-but-one or last column is prepared for the
+    database): ten results per artifact are the bulk of the seed, and building a model
+    instance per row cost more than the database's work. Returns the new ids if asked
+    (in VALUES order, as Django's own bulk_create relies on)."""
+    quote = connection.ops.quote_name
+    at_index = columns.index("recorded_at")
+    field = model._meta.get_field("recorded_at")
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) VALUES "
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    suffix = " RETURNING id" if returning else ""
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            batch = rows[start : start + ROWS_PER_STATEMENT]
+            params = []
+            for row in batch:
+                row = list(row)
+                row[at_index] = field.get_db_prep_save(row[at_index], connection)
+                params += row
+            cursor.execute(sql + ", ".join([one] * len(batch)) + suffix, params)
+            if returning:
+                ids += [pk for (pk,) in cursor.fetchall()]
+    return ids

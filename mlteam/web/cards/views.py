@@ -16,7 +16,6 @@ from mlteam.registry.card_selectors import (
     card_for_version,
     card_scores,
     card_sections,
-    model_versions,
     production_history,
     stage_history,
 )
@@ -52,7 +51,11 @@ def _page_context(request, card) -> dict:
     scores, unmeasured = card_scores(artifact)
     spells = production_history(artifact.model)
     current = next((s for s in spells if s.end is None), None)
-    others = [v.version for v in model_versions(artifact.model) if v.version != artifact.version]
+    others = list(
+        artifact.model.artifacts.exclude(pk=artifact.pk)
+        .order_by("-version")
+        .values_list("version", flat=True)
+    )
     sections = {s.name: s for s in card_sections(card)}
     return _section_context(request, card, "summary") | {
         "artifact": artifact,

@@ -6,7 +6,7 @@ answers. One URL per page; with htmx a view renders only the partial that change
 """
 
 from django.contrib import messages
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
@@ -31,6 +31,7 @@ from mlteam.web.registry.tables import ModelTable, PromotionTable
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
+VERSIONS_PER_PAGE = 20  # versions on a model's page
 MODEL_TIMELINE = 50  # events on a model's page: the latest few, the rest folded away
 MODEL_TIMELINE_SHOWN = 8
 INBOX_TABS = [("waiting", "Waiting for me"), ("requested", "Requested by me"), ("all", "All")]
@@ -82,14 +83,20 @@ def model_list(request):
 def model_detail(request, name: str):
     """A model: its versions (production marked) with key scores, consumers and timeline."""
     model = get_object_or_404(Model.objects.select_related("team"), name=name)
-    versions = selectors.model_versions(model)
+    # Newest first, VERSIONS_PER_PAGE at a time: a model with hundreds of versions stays one page
+    # of rows and a fixed number of queries; older versions are on the next pages.
+    page = Paginator(selectors.model_version_list(model), VERSIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    versions = selectors.versions_with_scores(list(page.object_list))
     events = list(
         selectors.model_timeline(model).select_related("artifact__model")[:MODEL_TIMELINE]
     )
     context = {
         "model": model,
         "versions": versions,
-        "production": next((v for v in versions if v.status == Stage.PRODUCTION), None),
+        "versions_page": page,
+        "production": model.artifacts.filter(status=Stage.PRODUCTION).first(),
         "consumers": selectors.model_consumers(model),
         "timeline_recent": events[:MODEL_TIMELINE_SHOWN],
         "timeline_earlier": events[MODEL_TIMELINE_SHOWN:],
