@@ -89,3 +89,33 @@ def test_a_forwarded_address_that_is_not_one_falls_back_to_the_connection(rates,
     for _ in range(2):
         client.get(MODELS, HTTP_X_FORWARDED_FOR="not-an-address", REMOTE_ADDR="10.5.5.5")
     assert client.get(MODELS, REMOTE_ADDR="10.5.5.5").status_code == 429
+
+
+def test_the_count_is_one_counter_per_window_that_starts_afresh(rates, monkeypatch):
+    """Fixed windows on the cache's atomic increment: the budget comes back when the minute
+    turns, and Retry-After says how long until it does."""
+    from mlteam.api.throttles import TokenRateThrottle
+
+    clock = {"now": 120.0}  # the start of a minute
+    monkeypatch.setattr(TokenRateThrottle, "timer", lambda self: clock["now"])
+    _, raw = token_create(user=UserFactory())
+    client = bearer(raw)
+    assert [client.get(MODELS).status_code for _ in range(3)] == [200, 200, 200]
+    clock["now"] = 150.0
+    refused = client.get(MODELS)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) == 30
+    clock["now"] = 180.0  # the next minute
+    assert client.get(MODELS).status_code == 200
+
+
+def test_a_rate_can_be_switched_off_by_environment(monkeypatch):
+    import importlib
+
+    import mlteam.settings as production
+
+    monkeypatch.setenv("API_THROTTLE_RATE", "off")
+    try:
+        assert importlib.reload(production).API_THROTTLE_RATES["token"] is None
+    finally:
+        monkeypatch.delenv("API_THROTTLE_RATE")
+        importlib.reload(production)

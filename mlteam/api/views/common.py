@@ -24,7 +24,8 @@ def acting_member(request: Request) -> MLTeamMember:
 
 
 def model_or_404(name: str) -> Model:
-    model = registry_selectors.models_for_registry().filter(name=name).first()
+    # Names are unique: a plain LIMIT, without .first()'s ORDER BY to build and sort.
+    model = next(iter(registry_selectors.models_for_registry().filter(name=name)[:1]), None)
     if model is None:
         raise NotFound("not_found", f"There is no model named '{name}'; see GET /api/v1/models/.")
     return model

@@ -7,7 +7,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from mlteam.api.services import token_create
+from mlteam.api.models import ApiToken
+from mlteam.api.services import token_create, token_revoke
+from mlteam.kernel.actors import SYSTEM
 from mlteam.site import bench
 
 
@@ -38,7 +40,10 @@ class Command(BaseCommand):
 
         call_command("migrate", verbosity=0, interactive=False)
         member = bench.seed(o["models"], o["versions"], self.stdout.write)
-        _, token = token_create(user=member.user, name="bench", days=1)
+        # One live token per run (earlier runs' are revoked: a person holds at most 20).
+        for old in ApiToken.objects.filter(user=member.user, revoked_at=None):
+            token_revoke(token=old, actor=member.user)
+        _, token = token_create(user=member.user, name="bench", days=1, actor=SYSTEM)
         ops = [op for op in bench.operations(o["models"], o["versions"]) if o["only"] in op.name]
         queries = bench.queries_per_request(ops, token)
         generator, run = bench.load_generator()
