@@ -4,12 +4,11 @@ approval answers the request as it now stands, and approving twice is refused.""
 import pytest
 from django.utils import timezone
 
-from mlteam.evals.models import EvalResult
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry import configuration, services
 from mlteam.registry.models import PromotionApproval
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, result_create
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ def two_of_n(world):
     configuration.protocol_update(
         protocol=world.protocol, actor=world.lead, changes={"required_approvals": 2}
     )
-    EvalResult.objects.create(
+    result_create(
         artifact=world.artifact, benchmark=world.benchmark, value=0.9, recorded_at=timezone.now()
     )
     request = services.promotion_request(
