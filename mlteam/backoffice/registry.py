@@ -138,16 +138,7 @@ class HandoffProtocolForm(forms.ModelForm):
 
     class Meta:
         model = HandoffProtocol
-        fields = [
-            "name",
-            "description",
-            "from_stage",
-            "to_stage",
-            "responsible_role",
-            "allow_owner_approval",
-            "required_approvals",
-            "active",
-        ]
+        fields = list(configuration.PROTOCOL_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -328,14 +328,19 @@ def _complete_approval(request, artifact, actor, note, at, checks, count) -> Pro
         to_state=PromotionState.APPROVED,
         artifact=artifact,
         promotion=request,
-        details={
-            "note": note,
-            "checks": [c.explanation for c in checks],
-            "approvals": count,
-            "required_approvals": request.required_approvals,
-        },
+        details=_approval_details(request, note, checks, count),
     )
     return request
+
+
+def _approval_details(request, note, checks, count) -> dict:
+    """What an approval's audit event keeps, partial or final alike."""
+    return {
+        "note": note,
+        "checks": [c.explanation for c in checks],
+        "approvals": count,
+        "required_approvals": request.required_approvals,
+    }
 
 
 def _record_approval(request, actor, note, at, checks) -> int:
@@ -375,12 +380,7 @@ def _audit_partial_approval(request, artifact, actor, note, at, checks, count) -
         at=at,
         artifact=artifact,
         promotion=request,
-        details={
-            "note": note,
-            "checks": [c.explanation for c in checks],
-            "approvals": count,
-            "required_approvals": request.required_approvals,
-        },
+        details=_approval_details(request, note, checks, count),
     )
 
 
