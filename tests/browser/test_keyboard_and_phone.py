@@ -2,6 +2,7 @@
 every htmx swap focus lands on what changed (never left on a control that was replaced)."""
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from mlteam.kernel.enums import Stage
 from mlteam.registry import services
@@ -13,12 +14,19 @@ from tests.registry.conftest import build_world
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def focus_within(page, selector: str) -> bool:
-    return page.evaluate(
-        "(sel) => { const box = document.querySelector(sel);"
-        " return !!box && box.contains(document.activeElement); }",
-        selector,
-    )
+def focus_within(page, selector: str, timeout_ms: int = 3000) -> bool:
+    """Whether focus is (or within a moment comes) inside ``selector``: the page moves focus
+    after htmx settles the swap, which can be a frame after the new content appears."""
+    try:
+        page.wait_for_function(
+            "(sel) => { const box = document.querySelector(sel);"
+            " return !!box && box.contains(document.activeElement); }",
+            arg=selector,
+            timeout=timeout_ms,
+        )
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 def test_the_menu_folds_behind_a_button_on_a_phone_even_without_javascript(chromium, live_server):
