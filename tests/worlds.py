@@ -97,6 +97,16 @@ class World:
         artifact.refresh_from_db()
         return artifact
 
+    def production_request(self):
+        """A staged version's production request with its checklist complete: it waits only
+        for the gate owner's approval."""
+        artifact = self.move(self.passing_evals(self.register()), Stage.STAGING)
+        request = services.promotion_request(
+            artifact=artifact, to_stage=Stage.PRODUCTION, actor=self.requester
+        )
+        self.sign_manual_items(request, self.gate)
+        return request
+
     def in_production(self, model: Model | None = None, accuracy: float = 0.9) -> ModelArtifact:
         """A new version with passing results (``passing``) moved to production."""
         artifact = self.passing(self.register(model), accuracy)

@@ -20,19 +20,6 @@ def staff(client, member, *codenames):
     return client
 
 
-def ready_request(world):
-    artifact = world.register()
-    world.passing_evals(artifact)
-    world.move(artifact, Stage.STAGING)
-    from mlteam.registry import services
-
-    request = services.promotion_request(
-        artifact=artifact, to_stage="production", actor=world.requester
-    )
-    world.sign_manual_items(request, world.gate)
-    return request
-
-
 def test_a_version_is_immutable_in_the_admin_but_its_description_is_audited(client, world):
     """The finding: a superuser swapped the production version's artifact_uri unaudited."""
     artifact = world.in_production()
@@ -107,7 +94,7 @@ def test_audit_events_cannot_be_added_changed_or_deleted_in_the_admin(client, wo
 
 
 def test_promotion_admin_shows_the_checklist(client, world):
-    request = ready_request(world)
+    request = world.production_request()
     staff(
         client, world.gate, "view_promotionrequest", "change_promotionrequest", "view_checklistitem"
     )
@@ -117,7 +104,7 @@ def test_promotion_admin_shows_the_checklist(client, world):
 
 
 def test_gate_owner_approves_selected_requests_through_the_service(client, world):
-    request = ready_request(world)
+    request = world.production_request()
     staff(
         client, world.gate, "view_promotionrequest", "change_promotionrequest", "view_checklistitem"
     )
@@ -135,7 +122,7 @@ def test_gate_owner_approves_selected_requests_through_the_service(client, world
 
 
 def test_admin_approval_by_the_wrong_role_is_refused_with_the_engine_message(client, world):
-    request = ready_request(world)
+    request = world.production_request()
     staff(
         client,
         world.evaluator,
@@ -161,7 +148,7 @@ def test_admin_approval_by_the_wrong_role_is_refused_with_the_engine_message(cli
 
 
 def test_admin_rejection_needs_a_reason(client, world):
-    request = ready_request(world)
+    request = world.production_request()
     staff(
         client, world.gate, "view_promotionrequest", "change_promotionrequest", "view_checklistitem"
     )

@@ -24,25 +24,13 @@ def require(world, k: int) -> None:
     )
 
 
-def ready(world):
-    """A staged version with a production request whose checklist is complete."""
-    artifact = world.register()
-    world.passing_evals(artifact)
-    world.move(artifact, Stage.STAGING)
-    request = services.promotion_request(
-        artifact=artifact, to_stage="production", actor=world.requester
-    )
-    world.sign_manual_items(request, world.gate)
-    return request
-
-
 def third_gate_owner(world):
     return MemberFactory(user__username="gate3", team=world.gate.team, role=world.gate.role)
 
 
 def test_the_request_snapshots_how_many_approvals_the_protocol_requires(world):
     require(world, 2)
-    request = ready(world)
+    request = world.production_request()
     require(world, 3)  # a later edit shapes later requests only
 
     request.refresh_from_db()
@@ -51,7 +39,7 @@ def test_the_request_snapshots_how_many_approvals_the_protocol_requires(world):
 
 def test_the_first_of_two_approvals_is_recorded_and_leaves_the_request_pending(world):
     require(world, 2)
-    request = ready(world)
+    request = world.production_request()
 
     services.promotion_approve(request=request, actor=world.gate, note="looks good")
 
@@ -73,7 +61,7 @@ def test_the_first_of_two_approvals_is_recorded_and_leaves_the_request_pending(w
 
 def test_the_second_approval_approves_and_moves_the_version_at_once(world):
     require(world, 2)
-    request = ready(world)
+    request = world.production_request()
     services.promotion_approve(request=request, actor=world.gate)
 
     services.promotion_approve(request=request, actor=world.gate2, note="second pair of eyes")
@@ -98,7 +86,7 @@ def test_the_second_approval_approves_and_moves_the_version_at_once(world):
 
 
 def test_a_single_approval_gate_still_approves_at_once_and_records_the_approval(world):
-    request = ready(world)
+    request = world.production_request()
 
     services.promotion_approve(request=request, actor=world.gate)
 
@@ -110,7 +98,7 @@ def test_a_single_approval_gate_still_approves_at_once_and_records_the_approval(
 
 def test_the_same_approver_twice_is_refused_and_changes_nothing(world):
     require(world, 2)
-    request = ready(world)
+    request = world.production_request()
     services.promotion_approve(request=request, actor=world.gate)
     events = AuditEvent.objects.count()
 
@@ -127,7 +115,7 @@ def test_the_same_approver_twice_is_refused_and_changes_nothing(world):
 
 def test_requester_and_owner_never_count_among_the_approvals(world):
     require(world, 2)
-    request = ready(world)
+    request = world.production_request()
     # The requester and the version's owner hold the gate's role too, yet cannot approve.
     PromotionRequest.objects.filter(pk=request.pk).update(requested_by=world.gate2)
     ModelArtifact.objects.filter(pk=request.artifact_id).update(owner=world.gate)
@@ -143,7 +131,7 @@ def test_requester_and_owner_never_count_among_the_approvals(world):
 
 def test_a_checklist_reopened_after_the_first_approval_blocks_the_next(world):
     require(world, 2)
-    request = ready(world)
+    request = world.production_request()
     services.promotion_approve(request=request, actor=world.gate)
     item = request.items.filter(kind="manual").first()
     services.promotion_item_tick(item=item, actor=world.gate, evidence="", ticked=False)
@@ -158,7 +146,7 @@ def test_a_checklist_reopened_after_the_first_approval_blocks_the_next(world):
 
 def test_the_inbox_and_the_page_drop_a_request_for_whoever_approved_it(world):
     require(world, 2)
-    request = ready(world)
+    request = world.production_request()
     assert promotions_waiting_for(world.gate).filter(pk=request.pk).exists()
 
     services.promotion_approve(request=request, actor=world.gate)
@@ -198,7 +186,7 @@ def test_changing_required_approvals_is_an_audited_configuration_change(world):
 @pytest.mark.parametrize("attempt", range(3))
 def test_two_approvers_racing_for_the_second_approval_leave_one_winner(world, attempt):
     require(world, 2)
-    request = ready(world)
+    request = world.production_request()
     services.promotion_approve(request=request, actor=world.gate)
     third = third_gate_owner(world)
 
@@ -229,7 +217,7 @@ def test_two_approvers_racing_for_the_second_approval_leave_one_winner(world, at
 @pytest.mark.django_db(transaction=True)
 def test_one_approver_racing_themselves_is_counted_once(world):
     require(world, 2)
-    request = ready(world)
+    request = world.production_request()
 
     results, errors = race(
         [

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from mlteam.kernel.enums import AuditAction, Stage
+from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry import configuration, services
 from mlteam.registry.enums import PromotionState
@@ -26,14 +26,7 @@ def two_of_n(world):
     configuration.protocol_update(
         protocol=world.to_production, actor=world.lead, changes={"required_approvals": 2}
     )
-    artifact = world.register()
-    world.passing_evals(artifact)
-    world.move(artifact, Stage.STAGING)
-    request = services.promotion_request(
-        artifact=artifact, to_stage="production", actor=world.requester
-    )
-    world.sign_manual_items(request, world.gate)
-    return request
+    return world.production_request()
 
 
 def page(client, request) -> str:
@@ -100,13 +93,7 @@ def test_the_same_approver_posting_again_is_refused_inline(client, world, two_of
 
 
 def test_a_single_approval_gate_keeps_its_old_wording(client, world):
-    artifact = world.register()
-    world.passing_evals(artifact)
-    world.move(artifact, Stage.STAGING)
-    request = services.promotion_request(
-        artifact=artifact, to_stage="production", actor=world.requester
-    )
-    world.sign_manual_items(request, world.gate)
+    request = world.production_request()
     client.force_login(world.gate.user)
 
     html = page(client, request)
