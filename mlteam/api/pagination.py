@@ -149,9 +149,13 @@ class ApiCursorPagination(CursorPagination):
             Q(**{f"{self.field}__{op}": value}) | Q(**{f"pk__{op}": pk})
         )
 
-    def _position(self, instance) -> tuple:
-        value = getattr(instance, self.field)
-        return (value, None) if self.field in ("pk", "id") else (value, instance.pk)
+    def _position(self, row) -> tuple:
+        """``(value, pk)`` of a model instance or of a ``values()`` row (which has ``id``)."""
+        if isinstance(row, dict):
+            value, pk = row["id" if self.field == "pk" else self.field], row["id"]
+        else:
+            value, pk = getattr(row, self.field), row.pk
+        return (value, None) if self.field in ("pk", "id") else (value, pk)
 
     def get_next_link(self):
         if not self.has_next:

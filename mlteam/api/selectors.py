@@ -2,10 +2,9 @@
 request, however many rows a page shows. Where the pages already have the read (the registry's
 model list, the promotion lists) the API uses the registry's selector, not a copy."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from mlteam.evals.models import Benchmark, EvalResult
-from mlteam.kernel.enums import Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry.enums import PromotionState
 from mlteam.registry.models import (
@@ -29,27 +28,6 @@ def version_for_api(model: Model, version: int) -> ModelArtifact | None:
         versions_for_api()
         .select_related("model__team")
         .filter(model=model, version=version)
-        .first()
-    )
-
-
-def version_detail_for_api(name: str, version: int) -> ModelArtifact | None:
-    """One query for everything the version endpoint shows but its scores: the version with
-    its model, owner and card, its pending request's id and, per stage, whether an active
-    protocol leads there from its stage (``next_<stage>``)."""
-    pending = PromotionRequest.objects.filter(artifact=OuterRef("pk"), state=PromotionState.PENDING)
-    leads_to = {
-        f"next_{stage}": Exists(
-            HandoffProtocol.objects.filter(
-                from_stage=OuterRef("status"), to_stage=stage, active=True
-            )
-        )
-        for stage in Stage.values
-    }
-    return (
-        versions_for_api()
-        .filter(model__name=name, version=version)
-        .annotate(pending_promotion_pk=Subquery(pending.values("pk")[:1]), **leads_to)
         .first()
     )
 

@@ -20,6 +20,25 @@ REQUIRED_SECTIONS: list[tuple[str, str]] = [
     ("license", "License"),
     ("contact", "Contact"),
 ]
+# What decides whether a card is complete: the required sections and the risk rating.
+CARD_COMPLETENESS_FIELDS = (*(field for field, _ in REQUIRED_SECTIONS), "risk_rating")
+
+
+def missing_sections_of(card: dict) -> list[str]:
+    """Headings of the required sections empty in ``card`` (``CARD_COMPLETENESS_FIELDS`` to
+    their values): a card's own, or a row read without the card (the API's version lists).
+
+    Limitations and risks need their risk rating too: it is what a product team reads first.
+    """
+    missing = []
+    for field, heading in REQUIRED_SECTIONS:
+        if not card[field].strip():
+            missing.append(heading)
+        if field == "limitations_and_risks" and not card["risk_rating"]:
+            missing.append("Risk rating")
+    return missing
+
+
 OPTIONAL_SECTIONS: list[tuple[str, str]] = [
     ("additional_information", "Additional information"),
 ]
@@ -64,13 +83,9 @@ class ModelCard(models.Model):
 
         Limitations and risks need their risk rating too: it is what a product team reads first.
         """
-        missing = []
-        for field, heading in REQUIRED_SECTIONS:
-            if not getattr(self, field).strip():
-                missing.append(heading)
-            if field == "limitations_and_risks" and not self.risk_rating:
-                missing.append("Risk rating")
-        return missing
+        return missing_sections_of(
+            {field: getattr(self, field) for field in CARD_COMPLETENESS_FIELDS}
+        )
 
     @property
     def is_complete(self) -> bool:

@@ -104,11 +104,17 @@ class MLTeamMember(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return person_name(self.user.first_name, self.user.last_name, self.user.get_username())
 
     @property
     def is_active(self) -> bool:
         return self.left_on is None
+
+
+def person_name(first_name: str, last_name: str, username: str) -> str:
+    """How a person is named on pages and in the API: their full name, else their username
+    (also for rows read without the user, e.g. the API's version lists)."""
+    return f"{first_name} {last_name}".strip() or username
 
 
 class RosterPeriod(models.Model):

@@ -34,7 +34,7 @@ from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.kernel.actors import SYSTEM
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
-from mlteam.registry.models import Model, ModelArtifact
+from mlteam.registry.models import Model, ModelArtifact, StageTransition
 from mlteam.roster.enums import Orientation, TeamKind
 from mlteam.roster.models import MLTeamMember, Role, Team
 
@@ -192,6 +192,7 @@ def seed(models: int, versions: int, log) -> MLTeamMember:
             if a.status == Stage.PRODUCTION
         ]
         AuditEvent.objects.bulk_create(events, batch_size=5000)
+        StageTransition.objects.bulk_create(stage_history(artifacts), batch_size=5000)
         benchmark = Benchmark.objects.get(slug="bench-accuracy")
         EvalResult.objects.bulk_create(
             (
@@ -213,6 +214,20 @@ def seed(models: int, versions: int, log) -> MLTeamMember:
         f"seed: {len(created)} models × {versions} versions in {time.perf_counter() - started:.1f} s"
     )
     return member
+
+
+def stage_history(artifacts):
+    """Each version's registration into experimental and, for the production version, its
+    way there: the stage history "which version is in production" reads."""
+    for a in artifacts:
+        steps = [("", Stage.EXPERIMENTAL, a.created_at)]
+        if a.status == Stage.PRODUCTION:
+            moved = a.created_at + timedelta(hours=1)
+            steps += [(Stage.EXPERIMENTAL, Stage.STAGING, moved), (Stage.STAGING, a.status, moved)]
+        for from_stage, to_stage, at in steps:
+            yield StageTransition(
+                artifact=a, model=a.model, from_stage=from_stage, to_stage=to_stage, at=at
+            )
 
 
 # --- Queries per request (in-process, the same requests) -------------------------------------

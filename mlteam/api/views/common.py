@@ -1,6 +1,7 @@
 """What every API view needs: the acting roster member, lookups that 404 in words, and the
 standard error documentation."""
 
+from rest_framework import generics
 from rest_framework.request import Request
 
 from mlteam.api import selectors
@@ -42,3 +43,20 @@ def version_or_404(name: str, version: int) -> ModelArtifact:
             else f"{name} has no versions yet.",
         )
     return artifact
+
+
+class RepresentedList(generics.ListAPIView):
+    """A list whose page is read as ``values()`` rows of ``columns`` and shaped by
+    ``represent`` (see ``api.representations``) instead of a serializer per row; filtering,
+    ordering and the cursor are the ordinary ones. ``serializer_class`` stays: it is the schema.
+    """
+
+    columns: tuple[str, ...] = ()
+
+    def represent(self, row: dict) -> dict:
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        rows = self.filter_queryset(self.get_queryset()).values(*self.columns)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response([self.represent(row) for row in page])

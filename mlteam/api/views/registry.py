@@ -11,18 +11,17 @@ from rest_framework import generics, status
 from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 
-from mlteam.api import filters, selectors
+from mlteam.api import fast_reads, filters, selectors
+from mlteam.api import representations as rep
 from mlteam.api.errors import ErrorSerializer
 from mlteam.api.serializers import registry as s
-from mlteam.api.views.common import acting_member, model_or_404, version_or_404
+from mlteam.api.views.common import RepresentedList, acting_member, model_or_404, version_or_404
 from mlteam.evals.models import Benchmark
-from mlteam.evals.selectors import latest_results_by_benchmark
 from mlteam.evals.services import eval_record
-from mlteam.kernel.enums import Stage
 from mlteam.kernel.errors import InvalidInput
 from mlteam.registry import selectors as registry_selectors
 from mlteam.registry import services
-from mlteam.registry.selectors import model_production_at
+from mlteam.registry.models import ModelArtifact
 from mlteam.roster.models import Team
 from mlteam.tracking.models import Run
 
@@ -62,10 +61,12 @@ def run_or_400(run_id: int | None) -> Run | None:
     return run
 
 
-class ModelList(generics.ListAPIView):
+class ModelList(RepresentedList):
     """Registered models; filter by team, task, stage or words; order by name or activity."""
 
     serializer_class = s.ModelSerializer
+    columns = rep.MODEL_COLUMNS
+    represent = staticmethod(rep.model)
     filterset_class = filters.ModelFilter
     # Not created_at: Model.created_at has no index, so ordering by it would sort the table.
     ordering_fields = ["name", "updated_at"]
@@ -89,14 +90,17 @@ class ModelList(generics.ListAPIView):
             description=data.validated_data["description"],
             actor=acting_member(request),
         )
-        return Response(s.ModelSerializer(model_or_404(model.name)).data, status=201)
+        return Response(rep.model(fast_reads.model(model.name)), status=201)
 
 
 class ModelDetail(generics.GenericAPIView):
     serializer_class = s.ModelSerializer
 
     def get(self, request, name: str):
-        return Response(s.ModelSerializer(model_or_404(name)).data)
+        row = fast_reads.model(name)
+        if row is None:
+            model_or_404(name)  # raises, in words
+        return Response(rep.model(row))
 
 
 class ModelProduction(generics.GenericAPIView):
@@ -110,13 +114,16 @@ class ModelProduction(generics.GenericAPIView):
         ]
     )
     def get(self, request, name: str):
-        """Which version was in production at ``at``, answered from the audit history."""
-        model = model_or_404(name)
-        at = parse_at(request.query_params.get("at"))
-        artifact = model_production_at(model, at)
-        if artifact is not None:
-            artifact = selectors.version_for_api(model, artifact.version)
-        return Response(s.ProductionSerializer({"model": name, "at": at, "version": artifact}).data)
+        """Which version was in production at ``at``, answered from the stage history."""
+        try:
+            at = parse_at(request.query_params.get("at"))
+        except InvalidInput:
+            model_or_404(name)  # an unknown model is a 404 whatever ``at`` says
+            raise
+        found, version = fast_reads.production_at(name, at)
+        if not found:
+            model_or_404(name)  # no history at all: no model (404), or never in production
+        return Response({"model": name, "at": rep.iso(at), "version": version})
 
 
 def parse_at(raw: str | None):
@@ -137,10 +144,12 @@ def parse_at(raw: str | None):
         ) from None
 
 
-class VersionList(generics.ListAPIView):
+class VersionList(RepresentedList):
     """A model's versions, newest first; filter by status or owner."""
 
     serializer_class = s.VersionSerializer
+    columns = rep.VERSION_COLUMNS
+    represent = staticmethod(rep.version)
     filterset_class = filters.VersionFilter
     ordering_fields = ["version", "created_at", "status_changed_at"]
     ordering = "-version"
@@ -148,7 +157,10 @@ class VersionList(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return self.serializer_class.Meta.model.objects.none()
-        return selectors.versions_for_api().filter(model=model_or_404(self.kwargs["name"]))
+        model_id = fast_reads.model_id(self.kwargs["name"])
+        if model_id is None:
+            model_or_404(self.kwargs["name"])  # raises, in words
+        return ModelArtifact.objects.filter(model_id=model_id)
 
     @extend_schema(request=s.VersionRegisterSerializer, responses={201: s.VersionSerializer})
     def post(self, request, name: str):
@@ -172,17 +184,10 @@ class VersionDetail(generics.GenericAPIView):
 
     def get(self, request, name: str, version: int):
         # Two queries: the version with its pending request and next stages, then its scores.
-        artifact = selectors.version_detail_for_api(name, version)
-        if artifact is None:
+        shown = fast_reads.version_detail(name, version)
+        if shown is None:
             version_or_404(name, version)  # raises, naming the model's latest version
-        artifact.eval_scores = sorted(
-            latest_results_by_benchmark(artifact).values(), key=lambda r: r.benchmark.slug
-        )
-        artifact.pending_promotion = artifact.pending_promotion_pk
-        artifact.next_stages = sorted(
-            stage for stage in Stage.values if getattr(artifact, f"next_{stage}")
-        )
-        return Response(s.VersionDetailSerializer(artifact).data)
+        return Response(shown)
 
     @extend_schema(
         request=s.VersionPatchSerializer,

@@ -1,0 +1,112 @@
+"""The hot reads' JSON, built from rows without a serializer.
+
+DRF's serializers stay the API's schema (drf-spectacular documents them) and shape every other
+answer. For the reads pipelines and product teams call most — a model, a version, a model's
+versions, the production version, the models list — a serializer costs more CPU than the
+database: it copies and binds its fields per request and walks them per row. These functions
+give the same JSON from ``values()`` rows (the ``*_COLUMNS`` they list); a parity test
+(tests/api/test_representations.py) holds each one to its serializer, field by field.
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from mlteam.cards.models import CARD_COMPLETENESS_FIELDS, missing_sections_of
+from mlteam.roster.models import person_name
+
+MODEL_COLUMNS = (
+    "id",
+    "name",
+    "description",
+    "team__slug",
+    "team__name",
+    "task",
+    "last_version",
+    "production_version",
+    "created_at",
+    "updated_at",
+)
+
+VERSION_COLUMNS = (
+    "id",
+    "model__name",
+    "version",
+    "status",
+    "owner__user__username",
+    "owner__user__first_name",
+    "owner__user__last_name",
+    "artifact_uri",
+    "description",
+    "source_run",
+    "created_at",
+    "status_changed_at",
+    *(f"card__{field}" for field in CARD_COMPLETENESS_FIELDS),
+)
+
+SCORE_COLUMNS = (
+    "benchmark__slug",
+    "benchmark__name",
+    "result__value",
+    "benchmark__unit",
+    "benchmark__higher_is_better",
+    "result__recorded_at",
+)
+
+
+def iso(value: datetime | None) -> str | None:
+    """A time as DRF's ``DateTimeField`` writes it: in the current time zone, ISO 8601, UTC as
+    ``Z``."""
+    if not value:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def model(row: dict) -> dict:
+    """``ModelSerializer``'s JSON from a row of ``MODEL_COLUMNS``."""
+    return {
+        "name": row["name"],
+        "description": row["description"],
+        "team": row["team__slug"],
+        "team_name": row["team__name"],
+        "task": row["task"],
+        "latest_version": row["last_version"],
+        "production_version": row["production_version"],
+        "created_at": iso(row["created_at"]),
+        "updated_at": iso(row["updated_at"]),
+    }
+
+
+def version(row: dict) -> dict:
+    """``VersionSerializer``'s JSON from a row of ``VERSION_COLUMNS``."""
+    card = {field: row[f"card__{field}"] for field in CARD_COMPLETENESS_FIELDS}
+    return {
+        "model": row["model__name"],
+        "version": row["version"],
+        "status": row["status"],
+        "owner": row["owner__user__username"],
+        "owner_name": person_name(
+            row["owner__user__first_name"],
+            row["owner__user__last_name"],
+            row["owner__user__username"],
+        ),
+        "artifact_uri": row["artifact_uri"],
+        "description": row["description"],
+        "source_run": row["source_run"],
+        "created_at": iso(row["created_at"]),
+        "status_changed_at": iso(row["status_changed_at"]),
+        "card_missing_sections": missing_sections_of(card),
+    }
+
+
+def score(row: dict) -> dict:
+    """``ScoreSerializer``'s JSON from a row of ``SCORE_COLUMNS`` (a LatestResult)."""
+    return {
+        "benchmark": row["benchmark__slug"],
+        "benchmark_name": row["benchmark__name"],
+        "value": float(row["result__value"]),
+        "unit": row["benchmark__unit"],
+        "higher_is_better": row["benchmark__higher_is_better"],
+        "recorded_at": iso(row["result__recorded_at"]),
+    }
