@@ -121,6 +121,9 @@ TEMPLATES = [
     },
 ]
 
+# Off behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode
+# before 1.21, without max_prepared_statements).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'mlteam.sqlite3'}",
@@ -141,6 +144,15 @@ else:
     # An unreachable database fails a request within seconds (a 503), instead of hanging it.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5")))
+    if DB_PREPARED_STATEMENTS:
+        # Only the API's hot reads bind on the server (mlteam/kernel/prepared.py): prepared at
+        # their first run on a connection, they are planned once instead of every request.
+        options.setdefault("prepare_threshold", 0)
+        # One generic plan per statement: their joins cost more to plan than to run, and
+        # PostgreSQL would otherwise keep re-planning the ones with a time parameter.
+        session = options.get("options", "")
+        if "plan_cache_mode" not in session:
+            options["options"] = f"{session} -c plan_cache_mode=force_generic_plan".strip()
     if env_bool("DB_POOL", False):
         # psycopg's pool (per process) instead of one persistent connection per thread.
         DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -9,6 +9,10 @@ admin.site.index_title = "Registry, roster and gates"
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
+    # First: an API call (the hot path for pipelines) is resolved without trying every page's
+    # pattern; pages pay three quick misses (the tokens pages and the "api/" prefix).
+    # /api/v1/ (REST), /api/schema/ (OpenAPI), /api/docs/ (Swagger UI), /account/tokens/
+    path("", include("mlteam.api.urls")),
     path("admin/", admin.site.urls),
     path("", include("mlteam.site.urls")),
     path("", include("mlteam.web.registry.urls")),
@@ -19,8 +23,6 @@ urlpatterns = [
     path("", include("mlteam.web.notifications.urls")),
     path("", include("mlteam.web.interop.urls")),
     path("", include("mlteam.web.checks.urls")),
-    # /api/v1/ (REST), /api/schema/ (OpenAPI), /api/docs/ (Swagger UI), /account/tokens/
-    path("", include("mlteam.api.urls")),
 ]
 
 # Our error pages (with navigation) and, under /api/, the API's JSON shape; 500 and 503 never

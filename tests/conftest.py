@@ -8,6 +8,7 @@ from tests.factories import PASSWORD, MemberFactory
 from tests.worlds import World, build_world
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+REDIS_URL = os.environ.get("MLTEAM_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -68,3 +69,18 @@ def _allow_audit_truncate(sender, connection, **kwargs):
 
 
 connection_created.connect(_allow_audit_truncate)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The local Redis (tests use database 1); skipped with a reason on a machine without one,
+    never under CI=true."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        if IN_CI:
+            pytest.fail(f"Redis at {REDIS_URL} is unreachable under CI=true: {error}")
+        pytest.skip(f"needs Redis at {REDIS_URL} (redis-server --daemonize yes): {error}")
+    return REDIS_URL

@@ -54,17 +54,18 @@ SCORE_COLUMNS = (
 )
 
 
-def iso(value: datetime | None) -> str | None:
-    """A time as DRF's ``DateTimeField`` writes it: in the current time zone, ISO 8601, UTC as
-    ``Z``."""
+def iso(value: datetime | None, zone=None) -> str | None:
+    """A time as DRF's ``DateTimeField`` writes it: in the current time zone (or ``zone``, the
+    current one looked up once for a whole page), ISO 8601, UTC as ``Z``."""
     if not value:
         return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def model(row: dict) -> dict:
+def model(row: dict, zone=None) -> dict:
     """``ModelSerializer``'s JSON from a row of ``MODEL_COLUMNS``."""
+    zone = zone or timezone.get_current_timezone()
     return {
         "name": row["name"],
         "description": row["description"],
@@ -73,13 +74,14 @@ def model(row: dict) -> dict:
         "task": row["task"],
         "latest_version": row["last_version"],
         "production_version": row["production_version"],
-        "created_at": iso(row["created_at"]),
-        "updated_at": iso(row["updated_at"]),
+        "created_at": iso(row["created_at"], zone),
+        "updated_at": iso(row["updated_at"], zone),
     }
 
 
-def version(row: dict) -> dict:
+def version(row: dict, zone=None) -> dict:
     """``VersionSerializer``'s JSON from a row of ``VERSION_COLUMNS``."""
+    zone = zone or timezone.get_current_timezone()
     card = {field: row[f"card__{field}"] for field in CARD_COMPLETENESS_FIELDS}
     return {
         "model": row["model__name"],
@@ -94,8 +96,8 @@ def version(row: dict) -> dict:
         "artifact_uri": row["artifact_uri"],
         "description": row["description"],
         "source_run": row["source_run"],
-        "created_at": iso(row["created_at"]),
-        "status_changed_at": iso(row["status_changed_at"]),
+        "created_at": iso(row["created_at"], zone),
+        "status_changed_at": iso(row["status_changed_at"], zone),
         "card_missing_sections": missing_sections_of(card),
     }
 

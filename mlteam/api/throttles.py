@@ -46,6 +46,8 @@ class SharedCacheRateThrottle(SimpleRateThrottle):
         window = int(self.now // self.duration)
         self.window_ends = (window + 1) * self.duration
         counter = f"{key}:{window}"
+        if hasattr(self.cache, "count_in_window"):  # Redis: one round trip (kernel/cache.py)
+            return self.cache.count_in_window(counter, self.duration + 1)
         try:
             return self.cache.incr(counter)  # one round trip for all but a window's first request
         except ValueError:  # no counter yet: this request opens the window

@@ -33,7 +33,7 @@ def concrete_paths(patterns=None, prefix=""):
         if isinstance(entry, URLResolver):
             yield from concrete_paths(entry.url_patterns, route)
         elif isinstance(entry, URLPattern):
-            if route.startswith("^") or "(?P" in route:  # regex routes (admin internals, formats)
+            if "^" in route or "(?P" in route:  # regex routes (admin internals, formats, API 404)
                 continue
             yield "/" + re.sub(
                 r"<(?:(\w+):)?\w+>", lambda m: SAMPLE_VALUES[m.group(1) or "str"], route

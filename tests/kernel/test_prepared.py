@@ -95,3 +95,18 @@ def test_unknown_kinds_and_unused_arguments_are_refused():
     read = PreparedRead(lambda name, version: versions(name, 1), name="text", version="int")
     with pytest.raises(ValueError, match="version"):
         read.rows(name="x", version=1)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_statement_is_prepared_on_the_server(registry):
+    read = PreparedRead(versions, name="text", version="int")
+    for model in registry:
+        assert read.rows(name=model.name, version=2) == list(versions(model.name, 2))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ['%"registry_modelartifact"."version" >= $2%'],
+        )
+        (runs,) = cursor.fetchone()
+    assert runs >= len(registry) - 1  # planned once, run again with the other values

@@ -13,12 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import IN_CI
-
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 PORTS = range(int(os.environ.get("MLTEAM_TEST_PORT_BASE", "8150")), 8200)
-REDIS_URL = os.environ.get("MLTEAM_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
 def free_port() -> int:
@@ -141,16 +138,3 @@ def start_module_server(collected_var):
     yield start
     for server in servers:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        if IN_CI:
-            pytest.fail(f"Redis at {REDIS_URL} is unreachable under CI=true: {error}")
-        pytest.skip(f"needs Redis at {REDIS_URL} (redis-server --daemonize yes): {error}")
-    return REDIS_URL

@@ -1,6 +1,7 @@
 """What every API view needs: the acting roster member, lookups that 404 in words, and the
 standard error documentation."""
 
+from django.utils import timezone
 from rest_framework import generics
 from rest_framework.request import Request
 
@@ -53,10 +54,11 @@ class RepresentedList(generics.ListAPIView):
 
     columns: tuple[str, ...] = ()
 
-    def represent(self, row: dict) -> dict:
+    def represent(self, row: dict, zone) -> dict:
         raise NotImplementedError
 
     def list(self, request, *args, **kwargs):
         rows = self.filter_queryset(self.get_queryset()).values(*self.columns)
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response([self.represent(row) for row in page])
+        zone = timezone.get_current_timezone()  # once a page, not twice a row
+        return self.get_paginated_response([self.represent(row, zone) for row in page])
