@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import httpx
-
 PAGE = 500  # the page size asked for on every paginated call (MLflow allows up to 1,000 here)
 
 
@@ -60,6 +58,8 @@ class MlflowModel:
 
 class MlflowReader:
     def __init__(self, tracking_uri: str, *, timeout: float = 30.0, transport=None):
+        import httpx  # here: only an import loads it, not every server process
+
         uri = tracking_uri.strip().rstrip("/")
         try:
             parsed = httpx.URL(uri)
@@ -79,6 +79,8 @@ class MlflowReader:
         self.http.close()
 
     def get(self, path: str, **params) -> dict:
+        import httpx
+
         try:
             response = self.http.get(path, params={k: v for k, v in params.items() if v})
         except httpx.HTTPError as error:

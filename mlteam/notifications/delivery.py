@@ -8,7 +8,6 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpx
 from django.conf import settings
 from standardwebhooks.webhooks import Webhook
 
@@ -122,6 +121,8 @@ class Outcome:
 
 
 def send(url: str, secret: str, message_id: str, payload: dict) -> Outcome:
+    import httpx  # here: the worker sends, the app servers that import this module never do
+
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True)
     started = time.monotonic()
     try:
