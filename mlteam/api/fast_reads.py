@@ -69,6 +69,14 @@ def _production(name, at):
     )
 
 
+def _versions_page(order: tuple, limit: int):
+    def build(name):
+        versions = ModelArtifact.objects.filter(model__name=name).order_by(*order)
+        return versions.values(*rep.VERSION_COLUMNS)[:limit]
+
+    return PreparedRead(build, name="text")
+
+
 MODEL = PreparedRead(_model, name="text")
 MODEL_ID = PreparedRead(_model_id, name="text")
 VERSION = PreparedRead(_version, name="text", version="int")
@@ -88,6 +96,18 @@ def model(name: str) -> dict | None:
 def model_id(name: str) -> int | None:
     row = _first(MODEL_ID.rows(name=name))
     return row["id"] if row else None
+
+
+_VERSION_PAGES: dict[tuple, PreparedRead] = {}  # (ordering, LIMIT): at most 500 sizes × 1
+
+
+def versions_first_page(name: str, order: tuple, limit: int) -> list[dict]:
+    """The first ``limit`` versions of a model in ``order``, rows of ``VERSION_COLUMNS`` (empty
+    for no such model, too)."""
+    read = _VERSION_PAGES.get((order, limit))
+    if read is None:
+        read = _VERSION_PAGES.setdefault((order, limit), _versions_page(order, limit))
+    return read.rows(name=name)
 
 
 def version_detail(name: str, version: int) -> dict | None:

@@ -48,6 +48,15 @@ def _default_ordering(view) -> str | None:
     return default
 
 
+class _NoQuery:
+    """A request without ``?ordering=``: asks for the view's default ordering."""
+
+    query_params: dict = {}
+
+
+_NO_QUERY = _NoQuery()
+
+
 class ApiCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -102,13 +111,7 @@ class ApiCursorPagination(CursorPagination):
         return size
 
     def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        self.page_size = self.get_page_size(request)
-        self.base_url = request.build_absolute_uri()
-        self.ordering = self.get_ordering(request, queryset, view)
-        self.field = self.ordering[0].lstrip("-")
-        self.descending = self.ordering[0].startswith("-")
-        self.model = queryset.model
+        self._start(request, view, queryset.model)
         self.cursor = self.decode_cursor(request)
         reverse, position = self.cursor if self.cursor else (False, None)
 
@@ -118,7 +121,30 @@ class ApiCursorPagination(CursorPagination):
         queryset = queryset.order_by(*order)
         if position is not None:
             queryset = queryset.filter(self._beyond(position, before=reverse))
-        rows = list(queryset[: self.page_size + 1])
+        return self._settle(list(queryset[: self.page_size + 1]), position, reverse)
+
+    def first_page(self, rows: list, request, view, model) -> list:
+        """The first page, in the view's default ordering, from ``rows`` the view read itself
+        (a prepared read: ``get_page_size(request) + 1`` of them, in ``default_order(view)``;
+        the one past the page says whether there is a next)."""
+        self._start(request, view, model)
+        self.cursor = None
+        return self._settle(rows, None, False)
+
+    def default_order(self, view) -> tuple:
+        return self.get_ordering(_NO_QUERY, None, view)
+
+    def _start(self, request, view, model) -> None:
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, None, view)
+        self.field = self.ordering[0].lstrip("-")
+        self.descending = self.ordering[0].startswith("-")
+        self.model = model
+
+    def _settle(self, rows: list, position, reverse: bool) -> list:
+        """This page out of the rows read (one more than a page) and where its links lead."""
         more = len(rows) > self.page_size
         self.page = rows[: self.page_size]
         if reverse:

@@ -153,3 +153,19 @@ def test_the_stage_names_in_next_stages_come_from_active_protocols(api, registry
     assert Stage.STAGING in api.get(detail).json()["next_stages"]
     HandoffProtocol.objects.filter(from_stage=Stage.EXPERIMENTAL).update(active=False)
     assert api.get(detail).json()["next_stages"] == []
+
+
+def test_the_first_page_of_versions_is_the_page_the_filters_and_cursor_give(api, registry):
+    """The default first page (a prepared read) equals the general path's (``?ordering=`` sends
+    a request there) — rows, links and all — and its ``next`` link goes on from it."""
+    url = f"/api/v1/models/{registry.model.name}/versions/"
+    fast = api.get(url, {"page_size": 2}).json()
+    general = api.get(url, {"page_size": 2, "ordering": "-version"}).json()
+    assert fast["results"] == general["results"] and len(fast["results"]) == 2
+    assert fast["previous"] is None and fast["next"] is not None
+    rest = api.get(fast["next"]).json()
+    every = api.get(url, {"page_size": 100, "ordering": "-version"}).json()["results"]
+    assert fast["results"] + rest["results"] == every
+    assert api.get(url, {"page_size": 0}).status_code == 400
+    empty = api.get("/api/v1/models/empty-model/versions/").json()
+    assert empty["results"] == [] and empty["next"] is None
