@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from mlteam.api import filters, selectors
 from mlteam.api.errors import ErrorSerializer
 from mlteam.api.serializers import registry as s
+from mlteam.api.views import common
 from mlteam.api.views.common import acting_member, model_or_404, version_or_404
 from mlteam.evals.models import Benchmark
 from mlteam.evals.selectors import latest_results_by_benchmark
@@ -157,7 +158,7 @@ class VersionList(generics.ListAPIView):
         data = s.VersionRegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         artifact = services.artifact_register(
-            model=model_or_404(name),
+            model=common.model_to_write_or_404(name),
             actor=acting_member(request),
             artifact_uri=data.validated_data["artifact_uri"],
             source_run=run_or_400(data.validated_data.get("run")),
@@ -227,7 +228,7 @@ class EvalResultList(generics.ListAPIView):
     @extend_schema(request=s.EvalRecordSerializer, responses={201: s.EvalResultSerializer})
     def post(self, request, name: str, version: int):
         """Record a result; the latest per benchmark is what cards and gates use."""
-        artifact = version_or_404(name, version)
+        artifact = common.version_to_write_or_404(name, version)
         data = s.EvalRecordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         benchmark = Benchmark.objects.filter(slug=data.validated_data["benchmark"]).first()
