@@ -156,26 +156,35 @@ def shape(sql: str) -> str:
     return f"{verb} {table.group(1)}"
 
 
-def test_registering_a_version_runs_these_statements_and_one_task_after_commit(
-    world, as_user, settings, monkeypatch, django_capture_on_commit_callbacks
-):
-    """The whole request, side effects after commit included (a sealing run counts as queued
-    already, as it is for every commit within a second of the last one in this process): the
-    notifications' dispatch is the one task it enqueues."""
+@pytest.fixture
+def whole_write(as_user, world, settings, monkeypatch, django_capture_on_commit_callbacks):
+    """The shapes of the statements one write request runs, side effects after commit included.
+    A sealing run counts as queued already, as it is for every commit within a second of the
+    last one in this process."""
     settings.API_TOKEN_CACHE_SECONDS = 300
     monkeypatch.setitem(tasks._queued, "until", timezone.now() + timedelta(hours=1))
     api = as_user(world.member)
     api.get("/api/v1/models/")
-    with (
-        CaptureQueriesContext(connection) as queries,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        response = api.post("/api/v1/models/intent/versions/", data={}, format="json")
-    assert response.status_code == 201, response.content
-    register = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
 
+    def run(url: str, data: dict) -> list[str]:
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = api.post(url, data=data, format="json")
+        assert response.status_code == 201, response.content
+        return [shape(q["sql"]) for q in queries if "SAVEPOINT" not in q["sql"]]
+
+    return run
+
+
+# After commit, the one task a write enqueues: the notifications' dispatch of its event.
+DISPATCH = "INSERT django_tasks_database_dbtaskresult"
+
+
+def test_registering_a_version_runs_these_statements(whole_write):
     steps = (
-        ["WITH"]
+        ["WITH"]  # the counter's bump, the version, its first stage step, its card
         if connection.vendor == "postgresql"
         else [
             "UPDATE registry_model",
@@ -184,9 +193,25 @@ def test_registering_a_version_runs_these_statements_and_one_task_after_commit(
             "INSERT cards_modelcard",
         ]
     )
-    assert [shape(sql) for sql in register] == [
+    assert whole_write("/api/v1/models/intent/versions/", {}) == [
         "SELECT registry_model",
         *steps,
         "INSERT registry_auditevent",
-        "INSERT django_tasks_database_dbtaskresult",
+        DISPATCH,
+    ]
+
+
+def test_recording_an_eval_runs_these_statements(whole_write):
+    steps = (
+        ["WITH"]  # the result and the upsert of its pair's latest
+        if connection.vendor == "postgresql"
+        else ["INSERT evals_evalresult", "INSERT evals_latestresult"]
+    )
+    url = "/api/v1/models/intent/versions/1/evals/"
+    assert whole_write(url, {"benchmark": "accuracy", "value": 0.9}) == [
+        "SELECT registry_modelartifact",
+        "SELECT evals_benchmark",
+        *steps,
+        "INSERT registry_auditevent",
+        DISPATCH,
     ]

@@ -231,13 +231,14 @@ class EvalResultList(generics.ListAPIView):
         artifact = common.version_to_write_or_404(name, version)
         data = s.EvalRecordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        benchmark = Benchmark.objects.filter(slug=data.validated_data["benchmark"]).first()
-        if benchmark is None:
+        try:  # slugs are unique: no ORDER BY, as .first() would add
+            benchmark = Benchmark.objects.get(slug=data.validated_data["benchmark"])
+        except Benchmark.DoesNotExist:
             raise InvalidInput(
                 "unknown_benchmark",
                 f"There is no benchmark '{data.validated_data['benchmark']}'; "
                 "see GET /api/v1/benchmarks/.",
-            )
+            ) from None
         result = eval_record(
             artifact=artifact,
             benchmark=benchmark,
