@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from mlteam.api import selectors
 from mlteam.kernel.errors import NotAllowed, NotFound
 from mlteam.registry import selectors as registry_selectors
+from mlteam.registry import targets
 from mlteam.registry.models import Model, ModelArtifact
 from mlteam.roster.models import MLTeamMember
 from mlteam.roster.permissions import member_of
@@ -32,22 +33,14 @@ def model_or_404(name: str) -> Model:
 
 
 def model_to_write_or_404(name: str) -> Model:
-    """The model a write works on, with its team (the team-membership guard's): none of the
-    annotations a read shows, so a cheaper query than ``model_or_404``'s."""
-    try:
-        return Model.objects.select_related("team").get(name=name)
-    except Model.DoesNotExist:
-        return model_or_404(name)  # raises, saying where to look
+    """The model a write works on, with its team (the team-membership guard's) and none of the
+    annotations a read shows."""
+    return targets.model_with_team(name) or model_or_404(name)  # which raises, saying why
 
 
 def version_to_write_or_404(name: str, version: int) -> ModelArtifact:
-    """The version a write works on, with its model and team, in one query (``version_or_404``
-    reads the model first, then the version with all that a read shows)."""
-    try:
-        found = ModelArtifact.objects.select_related("model__team")
-        return found.get(model__name=name, version=version)
-    except ModelArtifact.DoesNotExist:
-        return version_or_404(name, version)  # raises, naming the model's latest version
+    """The version a write works on, with its model and team."""
+    return targets.version_with_team(name, version) or version_or_404(name, version)
 
 
 def version_or_404(name: str, version: int) -> ModelArtifact:
