@@ -54,7 +54,10 @@ def instances_from_row(row, *models: type[Model]) -> list[Model]:
 
 @cache
 def _fields(model: type[Model], vendor: str) -> list[tuple]:
-    """Each concrete field of ``model`` with its column and the converters ``vendor`` needs."""
+    """Each concrete field of ``model`` with its column and the converters ``vendor`` needs.
+
+    Kept per database vendor, not per connection: every connection of one vendor converts alike
+    (the converters read settings, not connection state)."""
     fields = []
     for field in model._meta.concrete_fields:
         column = field.get_col(model._meta.db_table)
