@@ -1,13 +1,13 @@
-"""Writes to model cards: starting a version's card, editing sections, importing a card.
+"""Writes to model cards: editing sections, importing a card (a version's card starts in
+``start.py``).
 
 Evaluation scores are never written here: a card shows the recorded eval results.
 """
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from mlteam.cards.enums import RiskRating
 from mlteam.cards.models import OPTIONAL_SECTIONS, REQUIRED_SECTIONS, ModelCard
@@ -25,25 +25,6 @@ CARRIED_OVER = [*SECTION_FIELDS, "risk_rating", "tags", "metadata"]
 ONE_LINE_LIMITS = {"license": limits.LICENSE, "contact": limits.LINE}
 MAX_TAGS, MAX_TAG_LENGTH = 30, limits.TAG
 MAX_METADATA_CHARS = 100_000
-
-
-def card_start_for_artifact(artifact) -> ModelCard:
-    """Give a new version its card: a copy of the previous version's, or an empty one."""
-    previous = (
-        ModelCard.objects.filter(
-            artifact__model_id=artifact.model_id, artifact__version__lt=artifact.version
-        )
-        .order_by("-artifact__version")
-        .first()
-    )
-    values = {name: getattr(previous, name) for name in CARRIED_OVER} if previous else {}
-    card = ModelCard.objects.create(artifact=artifact, **values)
-    registered = getattr(artifact, "created_at", None)
-    if registered and timezone.now() - registered > timedelta(minutes=1):
-        # a registration replayed at a past moment (the demo): the card dates from then
-        ModelCard.objects.filter(pk=card.pk).update(updated_at=registered)
-        card.updated_at = registered
-    return card
 
 
 def card_edit_refusal(*, card: ModelCard, actor: MLTeamMember | None) -> NotAllowed | None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from mlteam.evals.latest import latest_result_note
+from mlteam.evals.latest import result_insert
 from mlteam.evals.models import Benchmark, EvalResult
 from mlteam.kernel import limits
 from mlteam.kernel.audit import audit_record
@@ -101,7 +101,7 @@ def eval_record(
         raise refusal
     at = at or timezone.now()
     with transaction.atomic():
-        result = EvalResult.objects.create(
+        result = result_insert(
             artifact=artifact,
             benchmark=benchmark,
             value=value,
@@ -110,7 +110,6 @@ def eval_record(
             run=run,
             note=note,
         )
-        latest_result_note(result)
         audit_record(
             action=AuditAction.EVAL_RECORDED,
             summary=f"{actor} recorded {benchmark.slug} = {value:g} for {artifact}",

@@ -7,16 +7,16 @@ its description (``artifact_update``, the one place that rule lives for the admi
 
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from mlteam.cards.services import card_start_for_artifact
 from mlteam.kernel import limits
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.errors import Conflict, InvalidInput, NotAllowed
-from mlteam.registry.models import Model, ModelArtifact, StageTransition
+from mlteam.registry.models import Model, ModelArtifact
 from mlteam.registry.names import require_model_name
+from mlteam.registry.registering import version_rows_insert
 from mlteam.roster.membership import require_team_work
 from mlteam.roster.models import MLTeamMember, Team
 from mlteam.tracking.models import Run
@@ -119,22 +119,6 @@ def model_update(*, model: Model, actor: MLTeamMember, changes: dict) -> Model:
     return model
 
 
-# The UPDATE takes the row lock, so concurrent registrations get consecutive numbers; RETURNING
-# (PostgreSQL, SQLite ≥ 3.35) hands back the new number without a second statement.
-_BUMP = "UPDATE {table} SET last_version = last_version + 1, updated_at = %s WHERE id = %s RETURNING last_version"
-
-
-def _next_version(model: Model, at: datetime) -> int:
-    """Bump ``model``'s gap-free version counter and return the number it handed out."""
-    updated_at = Model._meta.get_field("updated_at").get_db_prep_save(at, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _BUMP.format(table=connection.ops.quote_name(Model._meta.db_table)),
-            [updated_at, model.pk],
-        )
-        return cursor.fetchone()[0]
-
-
 def artifact_register(
     *,
     model: Model,
@@ -156,23 +140,14 @@ def artifact_register(
     )
     at = at or timezone.now()
     with transaction.atomic():
-        model.last_version = _next_version(model, at)
-        model.updated_at = at
-        artifact = ModelArtifact.objects.create(
+        artifact = version_rows_insert(
             model=model,
-            version=model.last_version,
-            status=Stage.EXPERIMENTAL,
             owner=actor,
             artifact_uri=artifact_uri,
             source_run=source_run,
             description=description,
-            created_at=at,
-            status_changed_at=at,
+            at=at,
         )
-        StageTransition.objects.create(
-            artifact=artifact, model=model, to_stage=Stage.EXPERIMENTAL, at=at
-        )
-        card_start_for_artifact(artifact)
         audit_record(
             action=AuditAction.ARTIFACT_REGISTERED,
             summary=f"{actor} registered {artifact}",

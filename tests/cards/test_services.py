@@ -1,9 +1,12 @@
 """Card writes: who may edit, what is validated, and the gate that reads completeness."""
 
-import pytest
+from datetime import timedelta
 
-from mlteam.cards.models import REQUIRED_SECTIONS
-from mlteam.cards.services import card_update
+import pytest
+from django.utils import timezone
+
+from mlteam.cards.models import REQUIRED_SECTIONS, ModelCard
+from mlteam.cards.services import CARRIED_OVER, card_update
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.errors import InvalidInput, NotAllowed
 from mlteam.kernel.models import AuditEvent
@@ -84,6 +87,31 @@ def test_a_new_version_starts_with_a_copy_of_the_previous_card(world):
     v2 = world.register()
     assert v2.card.summary == "v1 text"
     assert v2.card.tags == ["a"]
+
+
+def carried(card) -> dict:
+    return {name: getattr(card, name) for name in CARRIED_OVER}
+
+
+def test_the_card_a_registration_returns_is_the_one_stored(world):
+    """The card is copied inside the database (``INSERT … SELECT``); what the registration hands
+    back is that row, every carried column included, without reading it again."""
+    v1 = world.register()
+    assert carried(v1.card) == carried(ModelCard()) == carried(ModelCard.objects.get(pk=v1.card.pk))
+    changes = {"summary": "v1", "risk_rating": "low", "tags": ["a"], "metadata": {"x": [1, "é"]}}
+    card_update(card=v1.card, actor=world.owner, changes=changes)
+    v2 = world.register()
+
+    stored = ModelCard.objects.get(artifact=v2)
+    assert v2.card.pk == stored.pk and v2.card.artifact is v2
+    assert carried(v2.card) == carried(stored) == carried(ModelCard.objects.get(artifact=v1))
+    assert (v2.card.updated_at, v2.card.updated_by) == (stored.updated_at, None)
+
+
+def test_a_registration_replayed_in_the_past_dates_its_card_from_then(world):
+    past = timezone.now() - timedelta(days=30)
+    artifact = world.register(at=past)
+    assert artifact.card.updated_at == past == ModelCard.objects.get(artifact=artifact).updated_at
 
 
 def test_the_card_complete_gate_reads_missing_sections(world):

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from mlteam.api import selectors
 from mlteam.kernel.errors import NotAllowed, NotFound
 from mlteam.registry import selectors as registry_selectors
+from mlteam.registry import targets
 from mlteam.registry.models import Model, ModelArtifact
 from mlteam.roster.models import MLTeamMember
 from mlteam.roster.permissions import member_of
@@ -31,6 +32,17 @@ def model_or_404(name: str) -> Model:
     if model is None:
         raise NotFound("not_found", f"There is no model named '{name}'; see GET /api/v1/models/.")
     return model
+
+
+def model_to_write_or_404(name: str) -> Model:
+    """The model a write works on, with its team (the team-membership guard's) and none of the
+    annotations a read shows."""
+    return targets.model_with_team(name) or model_or_404(name)  # which raises, saying why
+
+
+def version_to_write_or_404(name: str, version: int) -> ModelArtifact:
+    """The version a write works on, with its model and team."""
+    return targets.version_with_team(name, version) or version_or_404(name, version)
 
 
 def version_or_404(name: str, version: int) -> ModelArtifact:

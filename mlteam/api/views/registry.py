@@ -15,6 +15,7 @@ from mlteam.api import fast_reads, filters, selectors
 from mlteam.api import representations as rep
 from mlteam.api.errors import ErrorSerializer
 from mlteam.api.serializers import registry as s
+from mlteam.api.views import common
 from mlteam.api.views.common import RepresentedList, acting_member, model_or_404, version_or_404
 from mlteam.evals.models import Benchmark
 from mlteam.evals.services import eval_record
@@ -183,7 +184,7 @@ class VersionList(RepresentedList):
         data = s.VersionRegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         artifact = services.artifact_register(
-            model=model_or_404(name),
+            model=common.model_to_write_or_404(name),
             actor=acting_member(request),
             artifact_uri=data.validated_data["artifact_uri"],
             source_run=run_or_400(data.validated_data.get("run")),
@@ -246,16 +247,17 @@ class EvalResultList(generics.ListAPIView):
     @extend_schema(request=s.EvalRecordSerializer, responses={201: s.EvalResultSerializer})
     def post(self, request, name: str, version: int):
         """Record a result; the latest per benchmark is what cards and gates use."""
-        artifact = version_or_404(name, version)
+        artifact = common.version_to_write_or_404(name, version)
         data = s.EvalRecordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        benchmark = Benchmark.objects.filter(slug=data.validated_data["benchmark"]).first()
-        if benchmark is None:
+        try:  # slugs are unique: no ORDER BY, as .first() would add
+            benchmark = Benchmark.objects.get(slug=data.validated_data["benchmark"])
+        except Benchmark.DoesNotExist:
             raise InvalidInput(
                 "unknown_benchmark",
                 f"There is no benchmark '{data.validated_data['benchmark']}'; "
                 "see GET /api/v1/benchmarks/.",
-            )
+            ) from None
         result = eval_record(
             artifact=artifact,
             benchmark=benchmark,
