@@ -27,7 +27,8 @@ MLFLOW_VENV := .venv-mlflow
 $(MLFLOW_VENV)/.installed:
 	test -x $(MLFLOW_VENV)/bin/python || $(PYTHON) -m venv $(MLFLOW_VENV)
 	$(MLFLOW_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(MLFLOW_VENV)/bin/python -m pip install --quiet 'mlflow>=3.0,<4'
+	@# psycopg: `make bench BENCH_ARGS=--mlflow` runs MLflow's registry on the bench's PostgreSQL.
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet 'mlflow>=3.0,<4' 'psycopg[binary]>=3.2'
 	touch $@
 
 mlflow: $(MLFLOW_VENV)/.installed

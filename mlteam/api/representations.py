@@ -44,6 +44,16 @@ VERSION_COLUMNS = (
     *(f"card__{field}" for field in CARD_COMPLETENESS_FIELDS),
 )
 
+EVAL_RESULT_COLUMNS = (
+    "id",
+    "benchmark__slug",
+    "value",
+    "recorded_by__user__username",
+    "recorded_at",
+    "run",
+    "note",
+)
+
 SCORE_COLUMNS = (
     "benchmark__slug",
     "benchmark__name",
@@ -112,3 +122,50 @@ def score(row: dict) -> dict:
         "higher_is_better": row["benchmark__higher_is_better"],
         "recorded_at": iso(row["result__recorded_at"]),
     }
+
+
+def eval_result(row: dict, zone=None) -> dict:
+    """``EvalResultSerializer``'s JSON from a row of ``EVAL_RESULT_COLUMNS``."""
+    return {
+        "id": row["id"],
+        "benchmark": row["benchmark__slug"],
+        "value": float(row["value"]),
+        "recorded_by": row["recorded_by__user__username"],
+        "recorded_at": iso(row["recorded_at"], zone),
+        "run": row["run"],
+        "note": row["note"],
+    }
+
+
+# The same answers for an object a write has just made (its related rows already loaded).
+
+
+def version_of(artifact) -> dict:
+    user = artifact.owner.user
+    row = {
+        "model__name": artifact.model.name,
+        "owner__user__username": user.get_username(),
+        "owner__user__first_name": user.first_name,
+        "owner__user__last_name": user.last_name,
+        "source_run": artifact.source_run_id,
+        **{f"card__{field}": getattr(artifact.card, field) for field in CARD_COMPLETENESS_FIELDS},
+    }
+    for column in ("version", "status", "artifact_uri", "description", "created_at"):
+        row[column] = getattr(artifact, column)
+    row["status_changed_at"] = artifact.status_changed_at
+    return version(row)
+
+
+def eval_result_of(result) -> dict:
+    recorder = result.recorded_by
+    return eval_result(
+        {
+            "id": result.pk,
+            "benchmark__slug": result.benchmark.slug,
+            "value": result.value,
+            "recorded_by__user__username": recorder.user.get_username() if recorder else None,
+            "recorded_at": result.recorded_at,
+            "run": result.run_id,
+            "note": result.note,
+        }
+    )

@@ -52,6 +52,7 @@ class Operation:
     body: str = ""
     sample_path: str = ""  # the same request for counting queries in-process
     sample_body: str = ""
+    lua_body: str = ""  # a Lua expression for a body that varies (MLflow's name the model)
 
 
 def operations(models: int, versions: int) -> list[Operation]:
@@ -300,33 +301,23 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {log_path}")
-            try:
-                if httpx.get(f"{self.url}/ready/", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not get ready; see {log_path}")
+        wait_until_ready(self, f"{self.url}/ready/", "gunicorn", log_path)
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(p) for p in children.read_text().split()] if children.exists() else []
 
-    def cpu_seconds(self) -> tuple[float, float]:
-        """CPU time used so far by the workers and by their PostgreSQL backends: per request,
-        it does not depend on what else the machine is running (wall-clock req/s does)."""
+    def cpu_seconds(self) -> tuple[dict, dict]:
+        """CPU time used so far by each worker and each of their PostgreSQL backends: per
+        request, it does not depend on what else the machine is running (wall-clock req/s
+        does)."""
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid()"
             )
             backends = [row[0] for row in cursor.fetchall()]
-        return _cpu(self.worker_pids()), _cpu(backends)
+        return process_cpu(self.worker_pids()), process_cpu(backends)
 
     def memory_mib(self) -> tuple[float, float]:
         """Resident memory of the master and its workers: RSS summed (pages shared after the
@@ -342,27 +333,58 @@ class Server:
         return rss / 1024, pss / 1024
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.log.close()
+        stop_server(self)
+
+
+def wait_until_ready(server, url: str, what: str, log_path, seconds: int = 120) -> None:
+    """Until ``url`` answers 200; stops ``server`` (``.process``, ``.log``) and raises if it
+    exits or does not get there in time."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{what} exited; see {log_path}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    stop_server(server)
+    raise RuntimeError(f"{what} did not get ready; see {log_path}")
+
+
+def stop_server(server) -> None:
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+    server.log.close()
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu(pids) -> float:
-    total = 0
+def process_cpu(pids) -> dict[int, float]:
+    """CPU seconds (user + system) each of the processes ``pids`` has used so far."""
+    used = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / TICKS
+        used[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+    return used
+
+
+def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two ``process_cpu`` readings: a process new since the first
+    counts from zero; one gone by the second adds nothing (what it used after the first reading
+    is lost — a connection pool's backends come and go — but never counts negative)."""
+    return sum(after.get(pid, used) - used for pid, used in before.items()) + sum(
+        used for pid, used in after.items() if pid not in before
+    )
 
 
 LUA = """
@@ -393,8 +415,10 @@ def run_wrk(op, *, url, token, models, versions, seconds, connections, threads) 
         versions=versions,
         method=op.method,
         path=op.path,
-        body=lua_string(op.body),
-        content_type='headers["Content-Type"] = "application/json"' if op.body else "",
+        body=op.lua_body or lua_string(op.body),
+        content_type=(
+            'headers["Content-Type"] = "application/json"' if op.body or op.lua_body else ""
+        ),
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)

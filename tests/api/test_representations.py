@@ -169,3 +169,38 @@ def test_the_first_page_of_versions_is_the_page_the_filters_and_cursor_give(api,
     assert api.get(url, {"page_size": 0}).status_code == 400
     empty = api.get("/api/v1/models/empty-model/versions/").json()
     assert empty["results"] == [] and empty["next"] is None
+
+
+def writer_api(member) -> APIClient:
+    client = APIClient()
+    _, raw = token_create(user=member.user, name="writer", days=1, actor=SYSTEM)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_eval_results_and_what_writes_answer_match_the_serializers(api, registry, settings, zone):
+    settings.TIME_ZONE = zone
+    from mlteam.evals.models import EvalResult
+
+    model, owner = registry.model, writer_api(registry.owner)
+    created = owner.post(
+        f"/api/v1/models/{model.name}/versions/",
+        {"artifact_uri": "s3://b/next/", "description": "parity"},
+        format="json",
+    )
+    assert created.status_code == 201
+    stored = ModelArtifact.objects.get(model=model, version=created.json()["version"])
+    assert created.json() == as_json(s.VersionSerializer(stored).data)
+
+    url = f"/api/v1/models/{model.name}/versions/{stored.version}/evals/"
+    recorded = owner.post(url, {"benchmark": registry.accuracy.slug, "value": 0.5}, format="json")
+    assert recorded.status_code == 201
+    result = EvalResult.objects.get(pk=recorded.json()["id"])
+    assert recorded.json() == as_json(s.EvalResultSerializer(result).data)
+
+    deployed = ModelArtifact.objects.filter(model=model, status=Stage.PRODUCTION).get()
+    history = EvalResult.objects.filter(artifact=deployed).order_by("-recorded_at", "-id")
+    assert history.count() >= 2
+    listed = api.get(f"/api/v1/models/{model.name}/versions/{deployed.version}/evals/").json()
+    assert listed["results"] == as_json(s.EvalResultSerializer(history, many=True).data)

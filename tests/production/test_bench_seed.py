@@ -4,8 +4,8 @@ with their audit events and latest results); a fresh database must seed without 
 import pytest
 
 from mlteam.evals.models import EvalResult, LatestResult
-from mlteam.kernel.models import AuditEvent
 from mlteam.kernel.enums import Stage
+from mlteam.kernel.models import AuditEvent
 from mlteam.registry.models import Model, ModelArtifact
 from mlteam.registry.selectors import model_production_at
 from mlteam.site import bench

@@ -191,7 +191,7 @@ class VersionList(RepresentedList):
             description=data.validated_data["description"],
         )
         # The new row already carries its model, owner (the actor) and card: no re-read.
-        return Response(s.VersionSerializer(artifact).data, status=201)
+        return Response(rep.version_of(artifact), status=201)
 
 
 class VersionDetail(generics.GenericAPIView):
@@ -230,10 +230,12 @@ class VersionDetail(generics.GenericAPIView):
         return self.patch(request, name, version)
 
 
-class EvalResultList(generics.ListAPIView):
+class EvalResultList(RepresentedList):
     """Every recorded result of one version (history included), newest first."""
 
     serializer_class = s.EvalResultSerializer
+    columns = rep.EVAL_RESULT_COLUMNS
+    represent = staticmethod(rep.eval_result)
     filterset_class = filters.EvalResultFilter
     ordering_fields = ["recorded_at", "value"]
     ordering = "-recorded_at"
@@ -266,7 +268,7 @@ class EvalResultList(generics.ListAPIView):
             run=run_or_400(data.validated_data.get("run")),
             note=data.validated_data["note"],
         )
-        return Response(s.EvalResultSerializer(result).data, status=status.HTTP_201_CREATED)
+        return Response(rep.eval_result_of(result), status=status.HTTP_201_CREATED)
 
 
 class VersionPromotionList(generics.ListAPIView):
