@@ -336,6 +336,34 @@ class Server:
         stop_server(self)
 
 
+class CeilingServer(Server):
+    """The bare Django view of ``bench_ceiling`` under gunicorn, with the API server's workers."""
+
+    def __init__(self, *, port: int, workers: int, var: Path):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+        env["DATABASE_URL"] = database_url()
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = open(var / "ceiling.log", "w")  # noqa: SIM115 — closed in stop()
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        command = [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+        command += ["--log-level", "warning", "mlteam.site.bench_ceiling:application"]
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        ready = f"{self.url}/models/{PREFIX}{0:04d}/"
+        wait_until_ready(self, ready, "the ceiling server", var / "ceiling.log")
+
+
+def ceiling_operation(models: int) -> Operation:
+    width = len(str(models - 1))
+    name = f'string.format("{PREFIX}%0{width}d", m)'
+    return Operation("bare Django: one indexed lookup", "GET", f'"/models/" .. {name} .. "/"')
+
+
 def wait_until_ready(server, url: str, what: str, log_path, seconds: int = 120) -> None:
     """Until ``url`` answers 200; stops ``server`` (``.process``, ``.log``) and raises if it
     exits or does not get there in time."""

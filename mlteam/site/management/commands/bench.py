@@ -36,6 +36,12 @@ class Command(BaseCommand):
             help="also MLflow's registry (make mlflow), each operation right after ours",
         )
         parser.add_argument("--mlflow-port", type=int, default=8097)
+        parser.add_argument(
+            "--ceiling",
+            action="store_true",
+            help="also a bare Django view doing one indexed lookup (the ceiling), first",
+        )
+        parser.add_argument("--ceiling-port", type=int, default=8096)
 
     def handle(self, *args, **o):
         if connection.vendor != "postgresql":
@@ -67,6 +73,7 @@ class Command(BaseCommand):
                 "connection per request"
             )
             mlflow_ops = bench_mlflow.operations(o["models"])
+            ceiling = self._ceiling(o, var, run, token) if o["ceiling"] else None
             rows = []
             for op in ops:
                 ours = self._measure(servers[0], op, run, token, o)
@@ -81,11 +88,26 @@ class Command(BaseCommand):
             for server in servers:
                 server.stop()
         self._table(rows, o["mlflow"])
+        if ceiling:
+            self.stdout.write(
+                f"\nbare-Django ceiling (one indexed lookup, no middleware, same workers and "
+                f"load): {ceiling['rps']:.0f} req/s, {ceiling['app_cpu']:.2f} ms app + "
+                f"{ceiling['db_cpu']:.2f} ms PostgreSQL CPU a request"
+            )
         self.stdout.write(
             f"\nserver memory (master + {o['workers']} workers): {rss:.0f} MiB RSS summed, "
             f"{pss:.0f} MiB PSS (shared pages counted once)"
         )
         self.stdout.write(f"server log: {var / 'gunicorn.log'}")
+
+    def _ceiling(self, o, var: Path, run, token) -> dict:
+        server = bench.CeilingServer(port=o["ceiling_port"], workers=o["workers"], var=var)
+        try:
+            result = self._measure(server, bench.ceiling_operation(o["models"]), run, token, o)
+        finally:
+            server.stop()
+        self.stdout.write(f"  bare Django (the ceiling): {result['rps']:.0f} req/s")
+        return result
 
     def _start_ours(self, o, var: Path):
         return bench.Server(
