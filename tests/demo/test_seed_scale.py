@@ -1,6 +1,7 @@
 """`seed_demo --scale N`: the bulk registry's rows, pinned on a small scale, and idempotent."""
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from mlteam.cards.models import ModelCard
 from mlteam.evals.latest import latest_results_rebuild
@@ -9,6 +10,7 @@ from mlteam.kernel.audit_chain import audit_seal, audit_verify
 from mlteam.kernel.enums import AuditAction, Stage
 from mlteam.kernel.models import AuditEvent
 from mlteam.registry.models import Model, ModelArtifact, StageTransition
+from mlteam.site.demo.bulk import keys_and_indexes_after
 from tests.demo.conftest import row_counts, seed
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +90,40 @@ def test_bulk_audit_events_are_sealed_like_any_other():
 
     assert audit_seal().sealed == unsealed
     assert audit_verify().ok
+
+
+def catalogue() -> set[tuple]:
+    """The keys and indexes of the bulk-loaded tables, as PostgreSQL describes them."""
+    tables = [EvalResult._meta.db_table, LatestResult._meta.db_table]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid::regclass::text = ANY(%s)"
+            " UNION SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+            [tables, tables],
+        )
+        return set(cursor.fetchall())
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_seed_leaves_the_keys_and_indexes_as_the_migrations_made_them():
+    seed()
+    made = catalogue()
+    seed(scale=200)  # adds more results than the demo has: keys and indexes are rebuilt
+    assert catalogue() == made
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_row_breaking_a_key_fails_the_load_and_the_keys_come_back():
+    made = catalogue()
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        keys_and_indexes_after(EvalResult, adding=1),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO evals_evalresult (artifact_id, benchmark_id, value, recorded_at, note)"
+            " VALUES (-1, -1, 0.5, now(), '')"
+        )
+    assert catalogue() == made

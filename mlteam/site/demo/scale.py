@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from mlteam.cards.models import ModelCard
@@ -21,7 +21,7 @@ from mlteam.kernel.models import AuditEvent
 from mlteam.registry.models import Model, ModelArtifact, StageTransition
 from mlteam.roster.enums import TeamKind
 from mlteam.roster.models import MLTeamMember, Team
-from mlteam.site.demo.bulk import BulkTable, BulkWriter
+from mlteam.site.demo.bulk import BulkTable, BulkWriter, keys_and_indexes_after
 
 PREFIX = "scale-"
 VERSIONS_PER_MODEL = 4
@@ -59,12 +59,24 @@ def seed_scale(target: int, *, evals_per_artifact: int, now: datetime, rng: rand
     )
     start = Model.objects.filter(name__startswith=PREFIX).count()
     added = 0
-    with transaction.atomic():
+    adding = missing * evals_per_artifact
+    with transaction.atomic(), keys_and_indexes_after(EvalResult, LatestResult, adding=adding):
         while added < missing:
             chunk = min(BATCH, missing - added)
             added += bulk.insert_chunk(start, chunk)
             start += -(-chunk // VERSIONS_PER_MODEL)
+    _analyze(Model, ModelArtifact, ModelCard, StageTransition, AuditEvent, EvalResult, LatestResult)
     return added
+
+
+def _analyze(*models) -> None:
+    """Fresh planner statistics on PostgreSQL, so pages measured right after the seed are not
+    planned for the tables as they were before it (autovacuum gets there only later)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 @dataclass
