@@ -4,7 +4,6 @@ import random
 from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
@@ -19,18 +18,9 @@ from mlteam.registry.models import HandoffProtocol, ModelArtifact, PromotionRequ
 from mlteam.roster.enums import Orientation, TeamKind
 from mlteam.roster.models import MLTeamMember, ModelConsumer, Role, Team, TeamInteraction
 from mlteam.site.demo.scale import seed_scale
+from tests.demo.conftest import row_counts, seed
 
 pytestmark = pytest.mark.django_db
-
-
-def seed(**options) -> str:
-    out = StringIO()
-    call_command("seed_demo", stdout=out, **options)
-    return out.getvalue()
-
-
-def row_counts() -> dict[str, int]:
-    return {m._meta.label: m.objects.count() for m in apps.get_models()}
 
 
 def test_seed_builds_every_stage_team_kind_and_orientation():

@@ -1,15 +1,18 @@
 """``seed_demo --scale N``: a large registry for measuring pages and the API.
 
-Rows are bulk-inserted for speed (N=100,000 artifacts with 10 results each). Bulk versions are
-all ``experimental``: only an approved promotion may move a version, and bulk data skips that.
-Each registration still gets its audit event and the first step of its stage history
-(StageTransition), so the audit trail and the history stay complete.
+Rows are bulk-written for speed (N=100,000 artifacts with 10 results each; ``demo.bulk``: COPY on
+PostgreSQL). Bulk versions are all ``experimental``: only an approved promotion may move a
+version, and bulk data skips that. Each registration still gets its card, its audit event and
+the first step of its stage history (StageTransition), so the audit trail and the history stay
+complete; bulk results skip ``eval_record``, so their LatestResult rows are written here too.
 """
 
 import random
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from mlteam.cards.models import ModelCard
 from mlteam.evals.models import Benchmark, EvalResult, LatestResult
@@ -18,10 +21,11 @@ from mlteam.kernel.models import AuditEvent
 from mlteam.registry.models import Model, ModelArtifact, StageTransition
 from mlteam.roster.enums import TeamKind
 from mlteam.roster.models import MLTeamMember, Team
+from mlteam.site.demo.bulk import BulkTable, BulkWriter, keys_and_indexes_after
 
 PREFIX = "scale-"
 VERSIONS_PER_MODEL = 4
-BATCH = 5000
+BATCH = 5000  # artifacts per chunk (and per draw of random numbers: keep it, or the data changes)
 TASKS = ["text-classification", "ranking", "summarization", "embedding", "text-generation"]
 
 
@@ -34,119 +38,164 @@ def seed_scale(target: int, *, evals_per_artifact: int, now: datetime, rng: rand
     missing = target - existing_scale_artifacts()
     if missing <= 0:
         return 0
-    teams = list(Team.objects.filter(kind__in=[TeamKind.ML, TeamKind.HYBRID]))
-    owners = {t.pk: list(MLTeamMember.objects.filter(team=t, left_on__isnull=True)) for t in teams}
-    teams = [t for t in teams if owners[t.pk]]
-    benchmarks = list(Benchmark.objects.order_by("slug")[:evals_per_artifact])
+    teams = Team.objects.filter(kind__in=[TeamKind.ML, TeamKind.HYBRID])
+    owners = {
+        team.pk: [
+            (m.pk, m.user_id, str(m))
+            for m in MLTeamMember.objects.filter(team=team, left_on__isnull=True)
+        ]
+        for team in teams
+    }
+    benchmarks = list(
+        Benchmark.objects.order_by("slug").values_list("pk", flat=True)[:evals_per_artifact]
+    )
+    bulk = _Bulk(
+        teams=[pk for pk, members in owners.items() if members],
+        owners=owners,
+        benchmarks=benchmarks,
+        evals_per_artifact=evals_per_artifact,
+        now=now,
+        rng=rng,
+    )
     start = Model.objects.filter(name__startswith=PREFIX).count()
     added = 0
-    with transaction.atomic():
+    adding = missing * evals_per_artifact
+    with transaction.atomic(), keys_and_indexes_after(EvalResult, LatestResult, adding=adding):
         while added < missing:
             chunk = min(BATCH, missing - added)
-            added += _insert_chunk(
-                start, chunk, teams, owners, benchmarks, evals_per_artifact, now, rng
-            )
+            added += bulk.insert_chunk(start, chunk)
             start += -(-chunk // VERSIONS_PER_MODEL)
+    _analyze(Model, ModelArtifact, ModelCard, StageTransition, AuditEvent, EvalResult, LatestResult)
     return added
 
 
-def _insert_chunk(start, count, teams, owners, benchmarks, evals_per_artifact, now, rng) -> int:
-    n_models = -(-count // VERSIONS_PER_MODEL)
-    models = Model.objects.bulk_create(
-        Model(
-            name=f"{PREFIX}model-{start + i:06d}",
-            team=teams[(start + i) % len(teams)],
-            task=TASKS[(start + i) % len(TASKS)],
-            description="Bulk model for load testing.",
-            last_version=min(VERSIONS_PER_MODEL, count - i * VERSIONS_PER_MODEL),
-        )
-        for i in range(n_models)
-    )
-    if models[0].pk is None:  # backends that do not return ids from bulk inserts
-        models = list(Model.objects.filter(name__startswith=PREFIX).order_by("-id")[:n_models])[
-            ::-1
-        ]
-    artifacts = []
-    for model in models:
-        for version in range(1, model.last_version + 1):
-            at = now - timedelta(minutes=rng.randint(60, 60 * 24 * 300))
-            artifacts.append(
-                ModelArtifact(
-                    model=model,
-                    version=version,
-                    status=Stage.EXPERIMENTAL,
-                    owner=rng.choice(owners[model.team_id]),
-                    created_at=at,
-                    status_changed_at=at,
-                    artifact_uri=f"s3://mlteam-models/{model.name}/v{version}/",
-                )
-            )
-    artifacts = ModelArtifact.objects.bulk_create(artifacts)
-    ModelCard.objects.bulk_create(
-        ModelCard(artifact=a, summary=a.model.description) for a in artifacts
-    )
-    StageTransition.objects.bulk_create(
-        StageTransition(artifact=a, model=a.model, to_stage=Stage.EXPERIMENTAL, at=a.created_at)
-        for a in artifacts
-    )
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            at=a.created_at,
-            actor_id=a.owner.user_id,
-            action=AuditAction.ARTIFACT_REGISTERED,
-            summary=f"{a.owner} registered {a.model.name} v{a.version} (bulk)",
-            to_state=Stage.EXPERIMENTAL,
-            model=a.model,
-            artifact=a,
-        )
-        for a in artifacts
-    )
-    rows = []
-    for artifact in artifacts:
-        for index in range(evals_per_artifact):
-            benchmark = benchmarks[index % len(benchmarks)]
-            at = artifact.created_at + timedelta(hours=index + 1)
-            rows.append(
-                (artifact.pk, benchmark.pk, round(rng.random(), 4), artifact.owner_id, at, "")
-            )
-    ids = _insert_rows(EvalResult, RESULT_COLUMNS, rows, returning=True)
-    # Bulk rows skip eval_record: write their LatestResult rows here. The new versions have no
-    # other results, so each pair's latest is its newest row of this chunk (later id on a tie).
-    latest: dict[tuple[int, int], tuple] = {}
-    for pk, (artifact_id, benchmark_id, value, _, at, _) in zip(ids, rows, strict=True):
-        held = latest.get((artifact_id, benchmark_id))
-        if held is None or (at, pk) > (held[4], held[2]):
-            latest[artifact_id, benchmark_id] = (artifact_id, benchmark_id, pk, value, at)
-    _insert_rows(LatestResult, LATEST_COLUMNS, list(latest.values()))
-    return len(artifacts)
-
-
-RESULT_COLUMNS = ["artifact_id", "benchmark_id", "value", "recorded_by_id", "recorded_at", "note"]
-LATEST_COLUMNS = ["artifact_id", "benchmark_id", "result_id", "value", "recorded_at"]
-ROWS_PER_STATEMENT = 1000  # at most 6,000 parameters: under SQLite's limit, few round trips
-
-
-def _insert_rows(model, columns: list[str], rows: list[tuple], returning=False) -> list[int]:
-    """Insert plain tuples (``recorded_at`` last-but-one or last column is prepared for the
-    database): ten results per artifact are the bulk of the seed, and building a model
-    instance per row cost more than the database's work. Returns the new ids if asked
-    (in VALUES order, as Django's own bulk_create relies on)."""
-    quote = connection.ops.quote_name
-    at_index = columns.index("recorded_at")
-    field = model._meta.get_field("recorded_at")
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) VALUES "
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    suffix = " RETURNING id" if returning else ""
-    ids: list[int] = []
+def _analyze(*models) -> None:
+    """Fresh planner statistics on PostgreSQL, so pages measured right after the seed are not
+    planned for the tables as they were before it (autovacuum gets there only later)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            batch = rows[start : start + ROWS_PER_STATEMENT]
-            params = []
-            for row in batch:
-                row = list(row)
-                row[at_index] = field.get_db_prep_save(row[at_index], connection)
-                params += row
-            cursor.execute(sql + ", ".join([one] * len(batch)) + suffix, params)
-            if returning:
-                ids += [pk for (pk,) in cursor.fetchall()]
-    return ids
+        cursor.execute(f"ANALYZE {tables}")
+
+
+@dataclass
+class _Bulk:
+    teams: list[int]
+    owners: dict[int, list[tuple[int, int, str]]]  # team -> (member, user, name) of members
+    benchmarks: list[int]
+    evals_per_artifact: int
+    now: datetime
+    rng: random.Random
+    writer: BulkWriter = field(default_factory=BulkWriter)
+
+    def __post_init__(self):
+        inserted_at = timezone.now()
+        self.models = BulkTable(
+            Model,
+            ["id", "name", "team_id", "task", "last_version"],
+            description="Bulk model for load testing.",
+            created_at=inserted_at,
+            updated_at=inserted_at,
+        )
+        self.artifacts = BulkTable(
+            ModelArtifact,
+            [
+                "id",
+                "model_id",
+                "version",
+                "owner_id",
+                "created_at",
+                "status_changed_at",
+                "artifact_uri",
+            ],
+            status=Stage.EXPERIMENTAL,
+        )
+        self.cards = BulkTable(ModelCard, ["artifact_id", "summary"], updated_at=inserted_at)
+        self.transitions = BulkTable(
+            StageTransition, ["artifact_id", "model_id", "at"], to_stage=Stage.EXPERIMENTAL
+        )
+        self.events = BulkTable(
+            AuditEvent,
+            ["at", "actor_id", "summary", "model_id", "artifact_id"],
+            action=AuditAction.ARTIFACT_REGISTERED,
+            to_state=Stage.EXPERIMENTAL,
+        )
+        self.results = BulkTable(
+            EvalResult,
+            ["id", "artifact_id", "benchmark_id", "value", "recorded_by_id", "recorded_at"],
+        )
+        self.latest = BulkTable(
+            LatestResult, ["artifact_id", "benchmark_id", "result_id", "value", "recorded_at"]
+        )
+        # Result ``index`` of a version is on benchmark ``index % len`` and an hour after the
+        # one before, so each pair's latest is the last index on its benchmark (listed in
+        # benchmark order, as the dict keeps its keys in first-seen order).
+        count = len(self.benchmarks)
+        self.latest_indexes = list({i % count: i for i in range(self.evals_per_artifact)}.values())
+
+    def insert_chunk(self, start: int, count: int) -> int:
+        n_models = -(-count // VERSIONS_PER_MODEL)
+        models = []
+        for i, pk in enumerate(self.writer.reserve_ids(Model, n_models)):
+            number = start + i
+            versions = min(VERSIONS_PER_MODEL, count - i * VERSIONS_PER_MODEL)
+            team = self.teams[number % len(self.teams)]
+            models.append(
+                (pk, f"{PREFIX}model-{number:06d}", team, TASKS[number % len(TASKS)], versions)
+            )
+        self.writer.write(self.models, models)
+
+        artifacts = []  # (id, model, version, owner, at, at, uri)
+        registrations = []  # (the owner's user, the audit summary) of each artifact
+        ids = iter(self.writer.reserve_ids(ModelArtifact, count))
+        rng = self.rng
+        for model_id, name, team, _, versions in models:
+            for version in range(1, versions + 1):
+                at = self.now - timedelta(minutes=rng.randint(60, 60 * 24 * 300))
+                member, user, member_name = rng.choice(self.owners[team])
+                uri = f"s3://mlteam-models/{name}/v{version}/"
+                artifacts.append((next(ids), model_id, version, member, at, at, uri))
+                registrations.append((user, f"{member_name} registered {name} v{version} (bulk)"))
+        self.writer.write(self.artifacts, artifacts)
+        self.writer.write(self.cards, ((a[0], "Bulk model for load testing.") for a in artifacts))
+        self.writer.write(self.transitions, ((a[0], a[1], a[4]) for a in artifacts))
+        self.writer.write(
+            self.events,
+            (
+                (a[4], user, summary, a[1], a[0])
+                for a, (user, summary) in zip(artifacts, registrations, strict=True)
+            ),
+        )
+        self._insert_results(artifacts)
+        return len(artifacts)
+
+    def _insert_results(self, artifacts: list[tuple]) -> None:
+        per_artifact = self.evals_per_artifact
+        if not per_artifact:
+            return
+        ids = self.writer.reserve_ids(EvalResult, len(artifacts) * per_artifact)
+        benchmarks = [self.benchmarks[i % len(self.benchmarks)] for i in range(per_artifact)]
+        offsets = [timedelta(hours=i + 1) for i in range(per_artifact)]
+        random_value = self.rng.random
+        results = []
+        for n, (artifact, _, _, owner, created_at, _, _) in enumerate(artifacts):
+            first = n * per_artifact
+            for index in range(per_artifact):
+                results.append(
+                    (
+                        ids[first + index],
+                        artifact,
+                        benchmarks[index],
+                        round(random_value(), 4),
+                        owner,
+                        created_at + offsets[index],
+                    )
+                )
+        self.writer.write(self.results, results)
+        latest = (
+            (row[1], row[2], row[0], row[3], row[5])
+            for first in range(0, len(results), per_artifact)
+            for row in (results[first + index] for index in self.latest_indexes)
+        )
+        self.writer.write(self.latest, latest)
