@@ -39,7 +39,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--ceiling",
             action="store_true",
-            help="also a bare Django view doing one indexed lookup (the ceiling), first",
+            help="also a bare Django view doing one indexed lookup (the ceiling), last",
         )
         parser.add_argument("--ceiling-port", type=int, default=8096)
 
@@ -73,17 +73,23 @@ class Command(BaseCommand):
                 "connection per request"
             )
             mlflow_ops = bench_mlflow.operations(o["models"])
-            ceiling = self._ceiling(o, var, run, token) if o["ceiling"] else None
             rows = []
+            mlflow = servers[1] if o["mlflow"] else None
             for op in ops:
+                if mlflow:
+                    mlflow.pause()  # each server is measured alone
                 ours = self._measure(servers[0], op, run, token, o)
                 theirs = None
-                if o["mlflow"]:
-                    theirs = self._measure(servers[1], mlflow_ops[op.name], run, token, o)
+                if mlflow:
+                    mlflow.resume()
+                    theirs = self._measure(mlflow, mlflow_ops[op.name], run, token, o)
                 rows.append((op.name, ours, queries[op.name], theirs))
                 also = f" (MLflow {theirs['rps']:.0f})" if theirs else ""
                 self.stdout.write(f"  {op.name}: {ours['rps']:.0f} req/s{also}")
             rss, pss = servers[0].memory_mib()
+            if mlflow:
+                mlflow.pause()
+            ceiling = self._ceiling(o, var, run, token) if o["ceiling"] else None
         finally:
             for server in servers:
                 server.stop()
@@ -124,6 +130,7 @@ class Command(BaseCommand):
             port=o["mlflow_port"], workers=o["workers"], pg_base=pg_base, var=var
         )
         server.seed(o["models"], o["versions"], self.stdout.write)
+        server.settle()
         return server
 
     def _measure(self, server, op, run, token, o) -> dict:
