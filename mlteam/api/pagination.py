@@ -48,13 +48,11 @@ def _default_ordering(view) -> str | None:
     return default
 
 
-class _NoQuery:
-    """A request without ``?ordering=``: asks for the view's default ordering."""
-
-    query_params: dict = {}
-
-
-_NO_QUERY = _NoQuery()
+def _with_tie(ordering: str) -> tuple:
+    """``ordering`` with the primary key as tie-breaker in the same direction."""
+    field = ordering.lstrip("-")
+    tie = "-pk" if ordering.startswith("-") else "pk"
+    return (ordering,) if field in ("pk", "id") else (ordering, tie)
 
 
 class ApiCursorPagination(CursorPagination):
@@ -86,9 +84,7 @@ class ApiCursorPagination(CursorPagination):
                     }
                 )
             ordering = requested
-        field = ordering.lstrip("-")
-        tie = "-pk" if ordering.startswith("-") else "pk"
-        return (ordering,) if field in ("pk", "id") else (ordering, tie)
+        return _with_tie(ordering)
 
     # -- paging -----------------------------------------------------------------------------------
     def get_page_size(self, request):
@@ -132,7 +128,8 @@ class ApiCursorPagination(CursorPagination):
         return self._settle(rows, None, False)
 
     def default_order(self, view) -> tuple:
-        return self.get_ordering(_NO_QUERY, None, view)
+        """The order of a first page without ``?ordering=``, tie-breaker included."""
+        return _with_tie(_default_ordering(view) or self.ordering)
 
     def _start(self, request, view, model) -> None:
         self.request = request
