@@ -12,6 +12,7 @@ from mlteam.kernel import events
 from mlteam.kernel.actors import SYSTEM, actor_user
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.models import AuditEvent
+from mlteam.kernel.rows import row_insert
 from mlteam.kernel.tasks import seal_after_commit
 
 _CONTEXT: ContextVar[tuple] = ContextVar("audit_context", default=())
@@ -49,7 +50,9 @@ def audit_record(
     details = dict(details or {})
     if actor is SYSTEM:
         details.setdefault("actor", "system")
-    event = AuditEvent.objects.create(
+    # row_insert, not objects.create(): the same row and signals at a fraction of the CPU
+    # (every write request records one event).
+    event = AuditEvent(
         at=at or timezone.now(),
         actor=actor_user(actor),
         action=action,
@@ -63,6 +66,7 @@ def audit_record(
         member=member,
         team=team,
     )
+    row_insert(event)
     events.publish(event)
     seal_after_commit()
     return event
