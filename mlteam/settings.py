@@ -397,7 +397,7 @@ TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
 TASKS = {
     "default": {
         "BACKEND": {
-            "database": "django_tasks_db.DatabaseBackend",
+            "database": "mlteam.kernel.task_backend.DatabaseBackend",
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
             "dummy": "django_tasks.backends.dummy.DummyBackend",
         }[TASKS_BACKEND],

@@ -1,14 +1,20 @@
-"""``kernel.rows.row_insert`` writes the row ``save()`` would."""
+"""``kernel.rows.row_insert`` writes the row ``save()`` would, and the task queue's enqueue the
+row django-tasks-db's own backend would."""
+
+from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from mlteam.kernel.actors import SYSTEM
 from mlteam.kernel.audit import audit_record
 from mlteam.kernel.enums import AuditAction
 from mlteam.kernel.models import AuditEvent
 from mlteam.kernel.rows import row_insert
+from mlteam.notifications.tasks import dispatch_event
 from mlteam.roster.enums import TeamKind
 from mlteam.roster.models import Team
 
@@ -77,3 +83,25 @@ def test_row_insert_sends_the_save_signals():
 def test_row_insert_refuses_an_unsaved_related_object():
     with pytest.raises(ValueError, match="unsaved related object"):
         row_insert(AuditEvent(at=timezone.now(), action="x", summary="s", team=Team(name="t")))
+
+
+@pytest.mark.parametrize("run_after", [None, timedelta(minutes=5)])
+def test_the_queue_writes_the_row_the_package_backend_writes(run_after, settings):
+    when = timezone.now().replace(microsecond=0) + run_after if run_after else None
+    job = dispatch_event.using(run_after=when) if when else dispatch_event
+    rows = []
+    for backend in [
+        "mlteam.kernel.task_backend.DatabaseBackend",
+        "django_tasks_db.DatabaseBackend",
+    ]:
+        settings.TASKS = {"default": {"BACKEND": backend, "QUEUES": ["default"]}}
+        result = job.enqueue(event_id=41)
+        assert result.kwargs == {"event_id": 41} and result.args == []
+        rows.append(stored(DBTaskResult.objects.get(pk=result.id)))
+    ours, theirs = rows
+    assert ours.pop("id") != theirs.pop("id")
+    assert theirs.pop("enqueued_at") - ours.pop("enqueued_at") < timedelta(seconds=5)
+    assert ours == theirs
+    assert ours["run_after"] == (when or get_date_max())
+    with transaction.atomic():  # the package's worker claims what we queued
+        assert DBTaskResult.objects.ready().count() == (2 if run_after is None else 0)

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_process_delivers_what_a_request_queued(receiver, settings):
     settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+        "default": {"BACKEND": "mlteam.kernel.task_backend.DatabaseBackend", "QUEUES": ["default"]}
     }
     world = build_world()
     created = services.webhook_create(

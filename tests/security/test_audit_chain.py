@@ -219,7 +219,7 @@ def test_a_busy_process_queues_one_deferred_run_a_second(settings, monkeypatch):
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+        "default": {"BACKEND": "mlteam.kernel.task_backend.DatabaseBackend", "QUEUES": ["default"]}
     }
     monkeypatch.setitem(tasks._queued, "until", None)
     start = datetime(2026, 12, 1, 12, tzinfo=UTC)
