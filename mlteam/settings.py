@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "mlteam.site",
 ]
 
+# The JSON API (/api/v1/) skips the page-only layers of mlteam.kernel.page_middleware.
 MIDDLEWARE = [
     # Outermost: the request id and the one log line per request, then the fault barrier
     # (oversized bodies, NUL in the URL, database down → 503) before anything touches the body.
@@ -86,15 +87,15 @@ MIDDLEWARE = [
     "mlteam.kernel.middleware.SecurityHeadersMiddleware",
     "mlteam.kernel.middleware.FaultBarrierMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mlteam.kernel.page_middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "mlteam.kernel.page_middleware.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "mlteam.kernel.page_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
-    "mlteam.kernel.middleware.LoginRequiredMiddleware",
+    "mlteam.kernel.page_middleware.HtmxMiddleware",
+    "mlteam.kernel.page_middleware.LoginRequiredMiddleware",
     "mlteam.kernel.middleware.HtmxLoginRedirectMiddleware",
     "mlteam.kernel.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes requires: turns a login refused for a lockout into the lockout page
@@ -141,6 +142,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] and DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 else:
+    # Django's backend with a health check that looks at the socket instead of sending SELECT 1
+    # before every request (mlteam/kernel/postgresql/base.py).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "mlteam.kernel.postgresql"
     # An unreachable database fails a request within seconds (a 503), instead of hanging it.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5")))
@@ -189,6 +194,11 @@ else:
 # cache: another process's memory would keep a revoked token alive until it expires there.
 API_TOKEN_CACHE_SECONDS = int(
     os.environ.get("API_TOKEN_CACHE_SECONDS", "300" if REDIS_URL else "0")
+)
+# And in each process's memory for this long (seconds, below 1): a process forgets a token it
+# revoked itself at once, the others within this time. 0 asks Redis on every request.
+API_TOKEN_LOCAL_SECONDS = min(
+    0.99, float(os.environ.get("API_TOKEN_LOCAL_SECONDS", "0.5" if REDIS_URL else "0"))
 )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -295,6 +305,11 @@ API_THROTTLE_RATES = {
     "token": _rate("API_THROTTLE_RATE", "600/minute"),
     "anon": _rate("API_THROTTLE_ANON_RATE", "60/minute"),
 }
+# On Redis each process sends its counts every API_THROTTLE_BATCH requests or
+# API_THROTTLE_BATCH_SECONDS, whichever first, and every request once a caller is at 90 % of
+# its rate (mlteam/kernel/counting.py). API_THROTTLE_BATCH=1 counts every request in Redis.
+API_THROTTLE_BATCH = max(1, int(os.environ.get("API_THROTTLE_BATCH", "20")))
+API_THROTTLE_BATCH_SECONDS = float(os.environ.get("API_THROTTLE_BATCH_SECONDS", "0.2"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "mlteam API",
     "DESCRIPTION": "Model registry, handoff gates, model cards, evals, experiments and roster.",

@@ -3,7 +3,9 @@ together): per token — or per signed-in user on a session — and per address 
 requests. Over the rate: 429 ``{"error": "throttled", …}`` with ``Retry-After`` (api/errors.py).
 
 Rates come from ``settings.API_THROTTLE_RATES`` at each request (DRF reads its own setting once
-at import), so a deployment sets them by environment and a test can lower them.
+at import), so a deployment sets them by environment and a test can lower them. On Redis each
+process sends its counts a batch at a time (``kernel/counting.py``; ``API_THROTTLE_BATCH``
+requests or ``API_THROTTLE_BATCH_SECONDS``), and every request once a caller nears its rate.
 """
 
 import logging
@@ -13,8 +15,12 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from mlteam.api.models import ApiToken
 from mlteam.kernel.clients import client_address
+from mlteam.kernel.counting import BatchedWindowCounts
 
 log = logging.getLogger(__name__)
+BATCHED = BatchedWindowCounts(
+    batch=settings.API_THROTTLE_BATCH, seconds=settings.API_THROTTLE_BATCH_SECONDS
+)
 
 
 class SharedCacheRateThrottle(SimpleRateThrottle):
@@ -46,8 +52,8 @@ class SharedCacheRateThrottle(SimpleRateThrottle):
         window = int(self.now // self.duration)
         self.window_ends = (window + 1) * self.duration
         counter = f"{key}:{window}"
-        if hasattr(self.cache, "count_in_window"):  # Redis: one round trip (kernel/cache.py)
-            return self.cache.count_in_window(counter, self.duration + 1)
+        if hasattr(self.cache, "count_in_window"):  # Redis (kernel/cache.py), a batch at a time
+            return BATCHED.count(self.cache, key, counter, self.duration + 1, self.num_requests)
         try:
             return self.cache.incr(counter)  # one round trip for all but a window's first request
         except ValueError:  # no counter yet: this request opens the window

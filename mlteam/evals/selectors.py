@@ -6,10 +6,29 @@ counts. ``LatestResult`` holds that latest one per (version, benchmark), kept cu
 instead of ranking all history.
 """
 
+from functools import cache
+
+from django.db import connection
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import Rank
 
 from mlteam.evals.models import Benchmark, EvalResult, LatestResult
+from mlteam.kernel.rows import instances_from_row, select_list
+
+
+def benchmark_by_slug(slug: str) -> Benchmark | None:
+    """The benchmark ``slug`` names, or None: one plain statement, for the eval write (building
+    and compiling ``Benchmark.objects.get`` cost several times what the lookup does)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_benchmark_statement(connection.vendor), [slug])
+        row = cursor.fetchone()
+    return None if row is None else instances_from_row(row, Benchmark)[0]
+
+
+@cache
+def _benchmark_statement(vendor: str) -> str:
+    table = connection.ops.quote_name(Benchmark._meta.db_table)
+    return f"SELECT {select_list(Benchmark, 'b')} FROM {table} b WHERE b.slug = %s"
 
 
 def latest_results_by_benchmark(artifact, benchmark_ids=None) -> dict[int, EvalResult]:

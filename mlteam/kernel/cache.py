@@ -24,13 +24,13 @@ class ReusingRedisCacheClient(RedisCacheClient):
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
-    def count_in_window(self, key: str, seconds: int) -> int:
-        """``key``'s counter after adding one; a new counter expires after ``seconds``. One
-        round trip: ``SET key 0 EX seconds NX`` (a no-op once the window is open), then
-        ``INCR``. Each command is atomic, so servers counting at once never lose a request."""
+    def count_in_window(self, key: str, seconds: int, amount: int = 1) -> int:
+        """``key``'s counter after adding ``amount``; a new counter expires after ``seconds``.
+        One round trip: ``SET key 0 EX seconds NX`` (a no-op once the window is open), then
+        ``INCRBY``. Each command is atomic, so servers counting at once never lose a request."""
         pipe = self.get_client(key, write=True).pipeline(transaction=False)
         pipe.set(key, 0, ex=seconds, nx=True)
-        pipe.incr(key)
+        pipe.incrby(key, amount)
         return pipe.execute()[1]
 
 
@@ -39,6 +39,6 @@ class ReusingRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
 
-    def count_in_window(self, key: str, seconds: int, version=None) -> int:
+    def count_in_window(self, key: str, seconds: int, amount: int = 1, version=None) -> int:
         key = self.make_and_validate_key(key, version=version)
-        return self._cache.count_in_window(key, seconds)
+        return self._cache.count_in_window(key, seconds, amount)

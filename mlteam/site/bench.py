@@ -284,6 +284,9 @@ class Server:
             # Counted as in production (one Redis INCR a request), with a budget the load
             # cannot exhaust: the bench measures the server, not the rate.
             API_THROTTLE_RATE="100000000/minute",
+            # No worker recycling halfway through an operation: the CPU columns are read off
+            # the workers' own counters, which a recycled worker takes away with it.
+            GUNICORN_MAX_REQUESTS="0",
         )
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],

@@ -81,7 +81,7 @@ def test_environment_selects_postgresql_and_production_settings():
         SECRET_KEY="k" * 50,
         ALLOWED_HOSTS="mlteam.example.com, api.example.com",
     )
-    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["engine"] == "mlteam.kernel.postgresql"  # Django's, with a cheaper health check
     assert (values["name"], values["host"]) == ("mlteam", "db.internal")
     assert values["debug"] is False
     assert values["hosts"] == ["mlteam.example.com", "api.example.com"]

@@ -68,7 +68,8 @@ def test_after_its_database_connection_is_killed_the_server_recovers_without_a_r
         assert http.get("/api/v1/models/").status_code == 200
         with connection.cursor() as cursor:  # what a PostgreSQL restart does to it
             cursor.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                # 5 s: wait until each backend is gone (its goodbye sent), as after a restart
+                "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
             (killed,) = cursor.fetchone()

@@ -1,9 +1,10 @@
 """Two stateless app servers on one PostgreSQL and one Redis, as behind a load balancer: a login
-on one works on the other, a token revoked on one is refused by both at once, and registering
+on one works on the other, a token revoked on one is refused by both within a second, and registering
 versions through both at the same time gives consecutive version numbers."""
 
 import re
 import secrets
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -64,7 +65,7 @@ def test_a_login_on_one_server_works_on_the_other(two_servers):
             assert on_b.get("/models/").status_code == 200
 
 
-def test_a_token_revoked_on_one_server_is_refused_by_both_at_once(two_servers):
+def test_a_token_revoked_on_one_server_is_refused_by_both_within_a_second(two_servers):
     a, b = two_servers
     member = MemberFactory()
     member.user.password = PBKDF2PasswordHasher().encode(PASSWORD, secrets.token_hex(8))
@@ -83,10 +84,15 @@ def test_a_token_revoked_on_one_server_is_refused_by_both_at_once(two_servers):
             f"/account/tokens/{token.pk}/revoke/", data={"csrfmiddlewaretoken": csrf}
         )
         assert revoked.status_code == 302
+    revoked_at = time.monotonic()
     with a.client(headers=bearer) as api_a, b.client(headers=bearer) as api_b:
-        for api in (api_b, api_a):  # the very next request, no waiting
+        for api in (api_b, api_a):
+            # Each worker remembers a token for API_TOKEN_LOCAL_SECONDS (0.5 s) at most.
             response = api.get("/api/v1/models/")
-            assert response.status_code == 401
+            while response.status_code == 200 and time.monotonic() - revoked_at < 1:
+                time.sleep(0.02)
+                response = api.get("/api/v1/models/")
+            assert response.status_code == 401, "still accepted a second after the revocation"
             assert "revoked" in response.json()["detail"]
 
 

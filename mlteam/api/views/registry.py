@@ -17,7 +17,7 @@ from mlteam.api.errors import ErrorSerializer
 from mlteam.api.serializers import registry as s
 from mlteam.api.views import common
 from mlteam.api.views.common import RepresentedList, acting_member, model_or_404, version_or_404
-from mlteam.evals.models import Benchmark
+from mlteam.evals import selectors as evals_selectors
 from mlteam.evals.services import eval_record
 from mlteam.kernel.errors import InvalidInput
 from mlteam.registry import selectors as registry_selectors
@@ -252,14 +252,13 @@ class EvalResultList(RepresentedList):
         artifact = common.version_to_write_or_404(name, version)
         data = s.EvalRecordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:  # slugs are unique: no ORDER BY, as .first() would add
-            benchmark = Benchmark.objects.get(slug=data.validated_data["benchmark"])
-        except Benchmark.DoesNotExist:
+        benchmark = evals_selectors.benchmark_by_slug(data.validated_data["benchmark"])
+        if benchmark is None:
             raise InvalidInput(
                 "unknown_benchmark",
                 f"There is no benchmark '{data.validated_data['benchmark']}'; "
                 "see GET /api/v1/benchmarks/.",
-            ) from None
+            )
         result = eval_record(
             artifact=artifact,
             benchmark=benchmark,

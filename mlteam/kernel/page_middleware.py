@@ -1,0 +1,54 @@
+"""Page middleware that the JSON API (``/api/v1/``) skips.
+
+These serve the HTML pages only: flash messages, Django's CSRF middleware (DRF checks CSRF
+itself for session-authenticated writes), HTMX details, the login redirect (API views answer 401
+in JSON) and WhiteNoise's static files. On an API call they still built message storage, read
+the CSRF cookie and so on: together about a tenth of a point read's CPU. Everything else
+(request id and log line, fault barrier, every security and cache header, CSP included,
+sessions and the signed-in user, django-axes) runs for every request. The API's schema
+and docs pages (``/api/schema/``, ``/api/docs/``) are pages: they keep all of it.
+
+Each class here is the library's own, wrapped: the order of ``settings.MIDDLEWARE`` stays theirs.
+"""
+
+from django.contrib.messages.middleware import MessageMiddleware as _Messages
+from django.middleware.csrf import CsrfViewMiddleware as _Csrf
+from django_htmx.middleware import HtmxMiddleware as _Htmx
+from whitenoise.middleware import WhiteNoiseMiddleware as _WhiteNoise
+
+from mlteam.kernel import middleware as ours
+
+API_PREFIX = "/api/v1/"
+
+
+def is_api_call(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def pages_only(middleware: type) -> type:
+    """``middleware`` for every request but the JSON API's, which go straight on."""
+
+    class PagesOnly(middleware):
+        def __call__(self, request):
+            if is_api_call(request):
+                return self.get_response(request)
+            return super().__call__(request)
+
+    if hasattr(middleware, "process_view"):
+
+        def process_view(self, request, view_func, view_args, view_kwargs):
+            if is_api_call(request):
+                return None
+            return super(PagesOnly, self).process_view(request, view_func, view_args, view_kwargs)
+
+        PagesOnly.process_view = process_view
+    PagesOnly.__name__ = PagesOnly.__qualname__ = middleware.__name__
+    PagesOnly.__doc__ = f"{middleware.__doc__ or middleware.__name__}\n\n(Skipped by /api/v1/.)"
+    return PagesOnly
+
+
+WhiteNoiseMiddleware = pages_only(_WhiteNoise)
+CsrfViewMiddleware = pages_only(_Csrf)
+MessageMiddleware = pages_only(_Messages)
+HtmxMiddleware = pages_only(_Htmx)
+LoginRequiredMiddleware = pages_only(ours.LoginRequiredMiddleware)
