@@ -69,6 +69,16 @@ def _production(name, at):
     )
 
 
+def _models_page(order: tuple, limit: int):
+    def build(prefix):
+        models = models_for_registry().filter(name__startswith=prefix).order_by(*order)
+        return models.values(*rep.MODEL_COLUMNS)[:limit]
+
+    # Bound on the client: LIKE 'prefix%' takes the name's pattern index only when PostgreSQL
+    # plans with the value (kernel.prepared).
+    return PreparedRead(build, bind_on_server=False, prefix="prefix")
+
+
 def _versions_page(order: tuple, limit: int):
     def build(name):
         versions = ModelArtifact.objects.filter(model__name=name).order_by(*order)
@@ -108,6 +118,18 @@ def versions_first_page(name: str, order: tuple, limit: int) -> list[dict]:
     if read is None:
         read = _VERSION_PAGES.setdefault((order, limit), _versions_page(order, limit))
     return read.rows(name=name)
+
+
+_MODEL_PAGES: dict[tuple, PreparedRead] = {}  # (ordering, LIMIT), as _VERSION_PAGES
+
+
+def models_first_page(prefix: str, order: tuple, limit: int) -> list[dict]:
+    """The first ``limit`` models whose name starts with ``prefix`` (every model for ""), in
+    ``order``: rows of ``MODEL_COLUMNS``, as the models list's ``name_prefix`` filter reads them."""
+    read = _MODEL_PAGES.get((order, limit))
+    if read is None:
+        read = _MODEL_PAGES.setdefault((order, limit), _models_page(order, limit))
+    return read.rows(prefix=prefix)
 
 
 def version_detail(name: str, version: int) -> dict | None:

@@ -137,7 +137,13 @@ class ModelFilter(filters.FilterSet):
     def with_prefix(self, queryset, name, value):
         # LIKE 'prefix%' on the name's pattern-ops index (PostgreSQL builds one for the unique
         # name: varchar_pattern_ops, the varchar twin of text_pattern_ops).
-        return queryset.filter(name__startswith=value.lower())
+        return queryset.filter(name__startswith=self.prefix_of(value))
+
+    @staticmethod
+    def prefix_of(value: str) -> str:
+        """What ``name_prefix`` matches: as the form reads it (trimmed), lowercased like names.
+        The models list's compiled first page (api/views/registry.py) uses it too."""
+        return value.strip().lower()
 
     def with_stage(self, queryset, name, value):
         return registry_selectors.models_with_stage(queryset, value)

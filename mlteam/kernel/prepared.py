@@ -15,6 +15,11 @@ on a persistent connection is planned once, not once a request.
 
 ``build`` must depend on nothing but its arguments: anything else it reads (``now()``, a
 setting) is frozen into the SQL the first time.
+
+A ``prefix`` argument is the value of a ``__startswith`` lookup: it is escaped for ``LIKE`` as the
+ORM would. Such a read binds its values on the client (``bind_on_server=False``): PostgreSQL can
+use a pattern index for ``LIKE 'abc%'`` only when it plans with the value itself, which a generic
+plan never has. It still saves building and compiling the query each time.
 """
 
 import weakref
@@ -30,22 +35,27 @@ TEXT_MARKER = "\x00prepared:{}\x00"
 # Inside every integer column's range (the ORM turns an out-of-range lookup into "no rows").
 INT_MARKER_BASE = 2_147_480_000
 DATETIME_MARKER_BASE = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
-KINDS = ("text", "int", "datetime")
+KINDS = ("text", "int", "datetime", "prefix")
 
 
 class PreparedRead:
     """``PreparedRead(build, name="text", version="int")`` then ``.rows(name=…, version=…)``.
 
-    Each keyword names one argument of ``build`` and its kind: ``text``, ``int`` or
+    Each keyword names one argument of ``build`` and its kind: ``text``, ``int``,
     ``datetime`` (an aware datetime compared with a DateTimeField: the database's adapter
-    converts it, as the ORM would).
+    converts it, as the ORM would) or ``prefix`` (text for ``__startswith``).
     """
 
-    def __init__(self, build: Callable[..., QuerySet], **kinds: str):
+    def __init__(
+        self, build: Callable[..., QuerySet], *, bind_on_server: bool = True, **kinds: str
+    ):
         unknown = set(kinds.values()) - set(KINDS)
         if unknown:
             raise ValueError(f"argument kinds are {KINDS}, not {sorted(unknown)}")
+        if "prefix" in kinds.values() and bind_on_server:
+            raise ValueError("a prefix read binds on the client: bind_on_server=False")
         self.build = build
+        self.bind_on_server = bind_on_server
         self.kinds = kinds
         self.markers = {name: _marker(kind, i) for i, (name, kind) in enumerate(kinds.items())}
         self._compiled = weakref.WeakKeyDictionary()
@@ -61,9 +71,11 @@ class PreparedRead:
             kind = self.kinds[name]
             if kind == "datetime":
                 params[position] = connection.ops.adapt_datetimefield_value(values[name])
+            elif kind == "prefix":
+                params[position] = connection.ops.prep_for_like_query(values[name]) + "%"
             else:
                 params[position] = wrap(values[name]) if kind == "int" else values[name]
-        with _cursor(connection) as cursor:
+        with _cursor(connection, self.bind_on_server) as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
         for row_index, row in enumerate(fetched):
@@ -103,10 +115,12 @@ class PreparedRead:
     def _adapted(self, marker, name: str, connection):
         if self.kinds[name] == "datetime":
             return connection.ops.adapt_datetimefield_value(marker)
+        if self.kinds[name] == "prefix":  # how the ORM passes a __startswith value
+            return connection.ops.prep_for_like_query(marker) + "%"
         return marker
 
 
-def _cursor(connection):
+def _cursor(connection, bind_on_server: bool = True):
     """A cursor through Django (health check, error wrapping, query logging); on PostgreSQL one
     that binds parameters on the server, so psycopg prepares a statement it sees again
     (``prepare_threshold``). The rest of the app keeps Django's client-side binding.
@@ -115,7 +129,9 @@ def _cursor(connection):
     client, as everywhere else: the log can then show the statement that ran, which Django
     cannot tell for a prepared one.
     """
-    server_side = connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS
+    server_side = (
+        bind_on_server and connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS
+    )
     if not server_side or connection.queries_logged:
         return connection.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor
@@ -132,7 +148,7 @@ def _cursor(connection):
 
 
 def _marker(kind: str, index: int):
-    if kind == "text":
+    if kind in ("text", "prefix"):
         return TEXT_MARKER.format(index)
     if kind == "int":
         return INT_MARKER_BASE + index

@@ -171,6 +171,32 @@ def test_the_first_page_of_versions_is_the_page_the_filters_and_cursor_give(api,
     assert empty["results"] == [] and empty["next"] is None
 
 
+def test_the_first_page_of_models_by_prefix_is_the_page_the_filters_and_cursor_give(api, registry):
+    """The models list's compiled first page (no filter but ``name_prefix``) equals the general
+    path's (``?ordering=name`` sends a request there), links included, for prefixes that LIKE
+    must escape, in any case and with spaces around."""
+    for i, name in enumerate(["pre-a", "pre-b", "prex-c", "prea", "p-other"]):
+        model_create(name=name, team=registry.team, task=f"t{i}", actor=registry.lead)
+    url = "/api/v1/models/"
+    for prefix in ["pre", "PRE-", " pre-", "pre_", "pre%", "pre\\", "", "zzz"]:
+        for size in (2, 50):
+            query = {"page_size": size, "name_prefix": prefix}
+            fast = api.get(url, query).json()
+            general = api.get(url, {**query, "ordering": "name"}).json()
+            assert fast["results"] == general["results"], (prefix, size)
+            assert fast["previous"] is None and general["previous"] is None
+            if general["next"]:
+                assert fast["next"] == general["next"].replace("&ordering=name", "")
+            else:
+                assert fast["next"] is None
+    for wildcard in ("pre_", "pre%", "p%a"):  # LIKE's wildcards match only themselves
+        assert api.get(url, {"name_prefix": wildcard}).json()["results"] == []
+    page = api.get(url, {"name_prefix": "pre", "page_size": 2}).json()
+    rest = api.get(page["next"]).json()
+    every = api.get(url, {"name_prefix": "pre", "ordering": "name"}).json()["results"]
+    assert page["results"] + rest["results"] == every and len(every) == 4
+
+
 def writer_api(member) -> APIClient:
     client = APIClient()
     _, raw = token_create(user=member.user, name="writer", days=1, actor=SYSTEM)

@@ -89,6 +89,23 @@ def test_text_that_looks_like_sql_is_a_value(registry):
     assert read.rows(name="%s", version=1) == []
 
 
+def named_from(prefix):
+    return Model.objects.filter(name__startswith=prefix).order_by("name").values("name")
+
+
+def test_a_prefix_is_escaped_for_like_as_the_orm_does(registry):
+    read = PreparedRead(named_from, bind_on_server=False, prefix="prefix")
+    for prefix in ("prepared-", "prepared-1", "", "prepared_", "prep%", "nothing"):
+        assert read.rows(prefix=prefix) == list(named_from(prefix)), prefix
+    assert len(read.rows(prefix="prepared-")) == 3
+    assert read.rows(prefix="prepared_") == []  # "_" is not LIKE's any-one-character here
+
+
+def test_a_prefix_read_must_bind_on_the_client():
+    with pytest.raises(ValueError, match="bind_on_server=False"):
+        PreparedRead(named_from, prefix="prefix")
+
+
 def test_unknown_kinds_and_unused_arguments_are_refused():
     with pytest.raises(ValueError, match="kinds"):
         PreparedRead(versions, name="text", version="float")

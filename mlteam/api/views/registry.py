@@ -22,7 +22,7 @@ from mlteam.evals.services import eval_record
 from mlteam.kernel.errors import InvalidInput
 from mlteam.registry import selectors as registry_selectors
 from mlteam.registry import services
-from mlteam.registry.models import ModelArtifact
+from mlteam.registry.models import Model, ModelArtifact
 from mlteam.roster.models import Team
 from mlteam.tracking.models import Run
 
@@ -75,6 +75,20 @@ class ModelList(RepresentedList):
 
     def get_queryset(self):
         return registry_selectors.models_for_registry()
+
+    def list(self, request, *args, **kwargs):
+        # A pipeline's lookup by name prefix (or the plain first page), the busiest list: one
+        # compiled read; anything else goes through the filters and the cursor.
+        if set(request.query_params) - {"page_size", "name_prefix"}:
+            return super().list(request, *args, **kwargs)
+        paginator = self.paginator
+        prefix = filters.ModelFilter.prefix_of(request.query_params.get("name_prefix", ""))
+        order = paginator.default_order(self)
+        limit = paginator.get_page_size(request) + 1
+        rows = fast_reads.models_first_page(prefix, order, limit)
+        page = paginator.first_page(rows, request, self, Model)
+        zone = timezone.get_current_timezone()
+        return self.get_paginated_response([rep.model(row, zone) for row in page])
 
     @extend_schema(request=s.ModelCreateSerializer, responses={201: s.ModelSerializer})
     def post(self, request):
