@@ -84,8 +84,13 @@ reset-demo: install
 # axe-core for the browser tests' accessibility checks, from the npm registry into an ignored
 # folder (never served to users). Without npm the accessibility tests skip (fail under CI=true).
 AXE := .cache/axe/node_modules/axe-core/axe.min.js
+# Node trusts only its own CA list: the system's is added, for machines whose registry access
+# goes through a proxy with a CA of its own (npm's `cafile` alone was not enough there).
 $(AXE):
-	@if command -v npm >/dev/null 2>&1; then npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4; \
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ -z "$$NODE_EXTRA_CA_CERTS" ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then \
+	    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt; fi; \
+	  npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4; \
 	else echo "npm not found: the accessibility tests will skip (apt-get install -y npm)"; fi
 
 axe: $(AXE)
