@@ -1,18 +1,17 @@
 """Page middleware that the JSON API (``/api/v1/``) skips.
 
-These serve the HTML pages only: flash messages, Django's CSRF middleware (DRF checks CSRF
-itself for session-authenticated writes), HTMX details, the login redirect (API views answer 401
-in JSON) and WhiteNoise's static files. On an API call they still built message storage, read
-the CSRF cookie and so on: together about a tenth of a point read's CPU. Everything else
-(request id and log line, fault barrier, every security and cache header, CSP included,
-sessions and the signed-in user, django-axes) runs for every request. The API's schema
+These serve the HTML pages only: flash messages, HTMX details, the login redirect (API views
+answer 401 in JSON) and WhiteNoise's static files. On an API call they still built message
+storage, HTMX details and so on. Everything else (request id and log line, fault barrier, every
+security and cache header, CSP included, sessions and the signed-in user, Django's CSRF
+middleware, django-axes — the last two also because Django's and axes' system checks look for
+their own classes) runs for every request. The API's schema
 and docs pages (``/api/schema/``, ``/api/docs/``) are pages: they keep all of it.
 
 Each class here is the library's own, wrapped: the order of ``settings.MIDDLEWARE`` stays theirs.
 """
 
 from django.contrib.messages.middleware import MessageMiddleware as _Messages
-from django.middleware.csrf import CsrfViewMiddleware as _Csrf
 from django_htmx.middleware import HtmxMiddleware as _Htmx
 from whitenoise.middleware import WhiteNoiseMiddleware as _WhiteNoise
 
@@ -48,7 +47,6 @@ def pages_only(middleware: type) -> type:
 
 
 WhiteNoiseMiddleware = pages_only(_WhiteNoise)
-CsrfViewMiddleware = pages_only(_Csrf)
 MessageMiddleware = pages_only(_Messages)
 HtmxMiddleware = pages_only(_Htmx)
 LoginRequiredMiddleware = pages_only(ours.LoginRequiredMiddleware)
