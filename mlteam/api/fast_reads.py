@@ -108,28 +108,27 @@ def model_id(name: str) -> int | None:
     return row["id"] if row else None
 
 
-_VERSION_PAGES: dict[tuple, PreparedRead] = {}  # (ordering, LIMIT): at most 500 sizes × 1
+# One compiled read per (list, ordering, LIMIT): at most 500 page sizes for each list.
+_PAGES: dict[tuple, PreparedRead] = {}
+
+
+def _page_read(make, order: tuple, limit: int) -> PreparedRead:
+    read = _PAGES.get((make, order, limit))
+    if read is None:
+        read = _PAGES.setdefault((make, order, limit), make(order, limit))
+    return read
 
 
 def versions_first_page(name: str, order: tuple, limit: int) -> list[dict]:
     """The first ``limit`` versions of a model in ``order``, rows of ``VERSION_COLUMNS`` (empty
     for no such model, too)."""
-    read = _VERSION_PAGES.get((order, limit))
-    if read is None:
-        read = _VERSION_PAGES.setdefault((order, limit), _versions_page(order, limit))
-    return read.rows(name=name)
-
-
-_MODEL_PAGES: dict[tuple, PreparedRead] = {}  # (ordering, LIMIT), as _VERSION_PAGES
+    return _page_read(_versions_page, order, limit).rows(name=name)
 
 
 def models_first_page(prefix: str, order: tuple, limit: int) -> list[dict]:
     """The first ``limit`` models whose name starts with ``prefix`` (every model for ""), in
     ``order``: rows of ``MODEL_COLUMNS``, as the models list's ``name_prefix`` filter reads them."""
-    read = _MODEL_PAGES.get((order, limit))
-    if read is None:
-        read = _MODEL_PAGES.setdefault((order, limit), _models_page(order, limit))
-    return read.rows(prefix=prefix)
+    return _page_read(_models_page, order, limit).rows(prefix=prefix)
 
 
 def version_detail(name: str, version: int) -> dict | None:

@@ -281,7 +281,7 @@ class Server:
             MLTEAM_VAR_DIR=str(var),
             REQUEST_LOG="true",  # production logs a line per request: so does the bench
             LOG_FORMAT="json",
-            # Counted as in production (one Redis INCR a request), with a budget the load
+            # Counted as in production (in Redis, a batch at a time), with a budget the load
             # cannot exhaust: the bench measures the server, not the rate.
             API_THROTTLE_RATE="100000000/minute",
             # No worker recycling halfway through an operation: the CPU columns are read off

@@ -71,6 +71,15 @@ class RepresentedList(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         rows = self.filter_queryset(self.get_queryset()).values(*self.columns)
-        page = self.paginate_queryset(rows)
+        return self._respond(self.paginate_queryset(rows))
+
+    def first_page_response(self, read, model):
+        """The default first page from a compiled read: ``read(order, limit)`` gives the rows in
+        the paginator's default order, one more than a page (the one past says there is a next)."""
+        paginator = self.paginator
+        rows = read(paginator.default_order(self), paginator.get_page_size(self.request) + 1)
+        return self._respond(paginator.first_page(rows, self.request, self, model))
+
+    def _respond(self, page):
         zone = timezone.get_current_timezone()  # once a page, not twice a row
         return self.get_paginated_response([self.represent(row, zone) for row in page])

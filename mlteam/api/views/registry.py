@@ -81,14 +81,10 @@ class ModelList(RepresentedList):
         # compiled read; anything else goes through the filters and the cursor.
         if set(request.query_params) - {"page_size", "name_prefix"}:
             return super().list(request, *args, **kwargs)
-        paginator = self.paginator
         prefix = filters.ModelFilter.prefix_of(request.query_params.get("name_prefix", ""))
-        order = paginator.default_order(self)
-        limit = paginator.get_page_size(request) + 1
-        rows = fast_reads.models_first_page(prefix, order, limit)
-        page = paginator.first_page(rows, request, self, Model)
-        zone = timezone.get_current_timezone()
-        return self.get_paginated_response([rep.model(row, zone) for row in page])
+        return self.first_page_response(
+            lambda order, limit: fast_reads.models_first_page(prefix, order, limit), Model
+        )
 
     @extend_schema(request=s.ModelCreateSerializer, responses={201: s.ModelSerializer})
     def post(self, request):
@@ -182,14 +178,15 @@ class VersionList(RepresentedList):
         # prepared read; anything else goes through the filters and the cursor.
         if set(request.query_params) - {"page_size"}:
             return super().list(request, *args, **kwargs)
-        name, paginator = self.kwargs["name"], self.paginator
-        order = paginator.default_order(self)
-        rows = fast_reads.versions_first_page(name, order, paginator.get_page_size(request) + 1)
-        if not rows and fast_reads.model_id(name) is None:
-            model_or_404(name)  # raises, in words
-        page = paginator.first_page(rows, request, self, ModelArtifact)
-        zone = timezone.get_current_timezone()
-        return self.get_paginated_response([rep.version(row, zone) for row in page])
+        name = self.kwargs["name"]
+
+        def read(order, limit):
+            rows = fast_reads.versions_first_page(name, order, limit)
+            if not rows and fast_reads.model_id(name) is None:
+                model_or_404(name)  # raises, in words
+            return rows
+
+        return self.first_page_response(read, ModelArtifact)
 
     @extend_schema(request=s.VersionRegisterSerializer, responses={201: s.VersionSerializer})
     def post(self, request, name: str):
